@@ -1,0 +1,85 @@
+// Vector (f32x4) elementwise math: exp, the gates and the activations of SPEC §1.
+
+import { madd } from "./simd";
+
+// exp(z) = 2^n · e^r with n = round(z / ln2) and r = z − n·ln2 in [−ln2/2, ln2/2].
+// ln2 is split Cody–Waite style (LN2_HI has 9 significant bits, so n·LN2_HI is exact for
+// |n| < 2^15); e^r is Cephes' expf polynomial (relative error about 1 ulp on that range).
+const LOG2E: f32 = 1.44269504088896341;
+const LN2_HI: f32 = 0.693359375;
+const LN2_LO: f32 = -2.12194440e-4;
+const P0: f32 = 1.9875691500e-4;
+const P1: f32 = 1.3981999507e-3;
+const P2: f32 = 8.3334519073e-3;
+const P3: f32 = 4.1665795894e-2;
+const P4: f32 = 1.6666665459e-1;
+const P5: f32 = 5.0000001201e-1;
+// Below this e^z is under 1.7e-38; clamping here keeps 2^n a normal float (n ≥ −125 after
+// rounding, and e^r > 1 when n = −126), so the exponent can be added as an integer.
+const EXP_MIN: f32 = -87.0;
+
+/** e^z for z ≤ 0 (NaN stays NaN; z below −87 gives e^−87). */
+@inline export function vexpNonPositive(z: v128): v128 {
+  z = f32x4.max(z, f32x4.splat(EXP_MIN));
+  const n = f32x4.nearest(f32x4.mul(z, f32x4.splat(LOG2E)));
+  let r = f32x4.sub(z, f32x4.mul(n, f32x4.splat(LN2_HI)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(LN2_LO)));
+  let p = madd(f32x4.splat(P0), r, f32x4.splat(P1));
+  p = madd(p, r, f32x4.splat(P2));
+  p = madd(p, r, f32x4.splat(P3));
+  p = madd(p, r, f32x4.splat(P4));
+  p = madd(p, r, f32x4.splat(P5));
+  p = f32x4.add(madd(p, f32x4.mul(r, r), r), f32x4.splat(1));
+  const scale = i32x4.shl(i32x4.trunc_sat_f32x4_s(n), 23);
+  return i32x4.add(p, scale);
+}
+
+/** σ(x) = 1 / (1 + e^−x), evaluated as e/(1+e) with e = e^−|x| and mirrored for x > 0. */
+@inline export function vsigmoid(x: v128): v128 {
+  const e = vexpNonPositive(f32x4.neg(f32x4.abs(x)));
+  const f = f32x4.div(e, f32x4.add(e, f32x4.splat(1)));
+  return v128.bitselect(f32x4.sub(f32x4.splat(1), f), f, f32x4.gt(x, f32x4.splat(0)));
+}
+
+/** clamp(alpha·x + beta, 0, 1). */
+@inline export function vhardsigmoid(x: v128, alpha: v128, beta: v128): v128 {
+  const t = f32x4.add(f32x4.mul(x, alpha), beta);
+  return f32x4.min(f32x4.max(t, f32x4.splat(0)), f32x4.splat(1));
+}
+
+/** max(x, 0) (NaN stays NaN). */
+@inline export function vrelu(x: v128): v128 {
+  return f32x4.max(x, f32x4.splat(0));
+}
+
+/** x·σ(x). */
+@inline export function vsilu(x: v128): v128 {
+  return f32x4.mul(x, vsigmoid(x));
+}
+
+/** x·relu6(x + 3) / 6, in PyTorch's order of operations. */
+@inline export function vhardswish(x: v128): v128 {
+  const t = f32x4.min(f32x4.max(f32x4.add(x, f32x4.splat(3)), f32x4.splat(0)), f32x4.splat(6));
+  return f32x4.div(f32x4.mul(x, t), f32x4.splat(6));
+}
+
+// Codes shared with bindings/abi.ts.
+export const ACT_NONE = 0;
+export const ACT_RELU = 1;
+export const ACT_SILU = 2;
+export const ACT_HARDSWISH = 3;
+export const GATE_SIGMOID = 0;
+export const GATE_HARDSIGMOID = 1;
+
+/** The activation `act` (ACT_*) of x. */
+@inline export function vactivation(x: v128, act: i32): v128 {
+  if (act == ACT_RELU) return vrelu(x);
+  if (act == ACT_SILU) return vsilu(x);
+  if (act == ACT_HARDSWISH) return vhardswish(x);
+  return x;
+}
+
+/** The gate `gate` (GATE_*) of x; alpha and beta are the hard sigmoid's. */
+@inline export function vgate(x: v128, gate: i32, alpha: v128, beta: v128): v128 {
+  return gate == GATE_HARDSIGMOID ? vhardsigmoid(x, alpha, beta) : vsigmoid(x);
+}

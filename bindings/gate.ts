@@ -1,0 +1,36 @@
+// Gate options shared by the SE family: 'sigmoid', or 'hardsigmoid' clamp(alpha·x + beta, 0, 1)
+// with PyTorch's alpha = 1/6, beta = 1/2 unless `hardSigmoid` says otherwise (ONNX/Paddle: 0.2, 0.5).
+
+import { GATE, type Gate } from "./abi.js";
+import { checkOptionKeys, finite, oneOf } from "./validate.js";
+
+export interface HardSigmoidOptions {
+  alpha?: number;
+  beta?: number;
+}
+
+export interface GateOptions {
+  /** The gating function (default 'sigmoid'). */
+  gate?: Gate;
+  /** The hard sigmoid's slope and offset (default PyTorch's { alpha: 1/6, beta: 1/2 }). */
+  hardSigmoid?: HardSigmoidOptions;
+}
+
+/** The module's gate code and hard-sigmoid parameters. */
+export interface GateArgs {
+  readonly gate: number;
+  readonly alpha: number;
+  readonly beta: number;
+}
+
+export const GATE_OPTION_KEYS = ["gate", "hardSigmoid"] as const;
+
+export function parseGate(block: string, options: GateOptions): GateArgs {
+  const gate = oneOf(block, "gate", options.gate, Object.keys(GATE) as Gate[], "sigmoid");
+  const hs: HardSigmoidOptions = options.hardSigmoid === undefined ? {} : checkOptionKeys(`${block} hardSigmoid`, options.hardSigmoid, ["alpha", "beta"]);
+  return {
+    gate: GATE[gate],
+    alpha: finite(block, "hardSigmoid.alpha", hs.alpha, 1 / 6),
+    beta: finite(block, "hardSigmoid.beta", hs.beta, 0.5),
+  };
+}
