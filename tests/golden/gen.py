@@ -1,0 +1,603 @@
+#!/usr/bin/python3
+"""Generates excite's golden files from the PyTorch modules in modules.py.
+
+    /usr/bin/python3 tests/golden/gen.py            # every block
+    /usr/bin/python3 tests/golden/gen.py se sse     # only these blocks
+
+One safetensors file per case: tests/golden/<block>/<case>.safetensors. See README.md
+for the format. The input `x` is not stored: it is prng.golden_input(seed, N*C*H*W)
+with `seed` from the file's metadata. The output is byte-for-byte reproducible.
+"""
+import json
+import math
+import os
+import struct
+import sys
+import zlib
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # no __pycache__ next to the goldens
+
+import modules as M  # noqa: E402
+from prng import golden_input  # noqa: E402
+
+BLOCKS = {
+    'se': M.SE, 'cse': M.CSE, 'sse': M.SSE, 'scse': M.SCSE, 'cbam': M.CBAM, 'bam': M.BAM,
+    'se_resblock': M.SEResBlock, 'cbam_basicblock': M.CBAMBasicBlock, 'eca': M.ECA,
+}
+FULL_LIMIT = 65536          # outputs with more elements are stored sampled (y_index, y)
+TORCH_HS = {'alpha': 1.0 / 6.0, 'beta': 0.5}   # PyTorch's hardsigmoid, written out
+ONNX_HS = {'alpha': 0.2, 'beta': 0.5}          # ONNX's / Paddle's
+
+# ---------------------------------------------------------------------------------------
+# Cases: (block, case, options, dims [N,C,H,W] of x, layout)
+# layout 'linear': SE-family fc weights [O,I] (nn.Linear), sSE conv.weight stored [1,C];
+# layout 'conv':   SE-family fc weights [O,I,1,1] (1x1 nn.Conv2d), sSE conv.weight [1,C,1,1].
+# ---------------------------------------------------------------------------------------
+CASES = []
+
+
+def case(block, name, options, dims=None, layout='linear'):
+    """dims None: alternate [3, C, 5, 3] and [1, C, 7, 5] (small, odd, H != W)."""
+    if dims is None:
+        c = options['channels']
+        dims = [3, c, 5, 3] if sum(x[0] == block for x in CASES) % 2 == 0 else [1, c, 7, 5]
+    assert block in BLOCKS and all(c[:2] != (block, name) for c in CASES), (block, name)
+    assert options['channels'] == dims[1] or block == 'cbam_basicblock'
+    CASES.append((block, name, options, list(dims), layout))
+
+
+SHAPE_HW = [(1, 1), (7, 5), (13, 17), (56, 56)]
+SHAPE_GRID = [(n, c, h, w) for n in (1, 3) for c in (6, 20, 64) for (h, w) in SHAPE_HW]
+# cSE, sSE and scSE: a covering half of the grid (every C x HxW pair once, N alternating,
+# avoiding the largest unsampled outputs) to keep the goldens near 4 MB; SE has the full grid.
+SHAPE_HALF = [(3, 6, 1, 1), (1, 6, 7, 5), (3, 6, 13, 17), (1, 6, 56, 56),
+              (1, 20, 1, 1), (3, 20, 7, 5), (1, 20, 13, 17), (3, 20, 56, 56),
+              (3, 64, 1, 1), (1, 64, 7, 5), (1, 64, 13, 17), (3, 64, 56, 56)]
+
+
+def shape_name(n, c, h, w):
+    return f'shape_n{n}_c{c}_{h}x{w}'
+
+
+def se_channel_cases(block):
+    """Options of SE / cSE (and the channel half of scSE)."""
+    d = None  # alternate [3,C,5,3] / [1,C,7,5]
+    C = 20
+    case(block, 'default', {'channels': C}, [3, 20, 7, 5])
+    case(block, 'default_c6', {'channels': 6}, [1, 6, 7, 5])
+    gates = [('sigmoid', {'gate': 'sigmoid'}),
+             ('hardsigmoid', {'gate': 'hardsigmoid'}),
+             ('hardsigmoid_onnx', {'gate': 'hardsigmoid', 'hardSigmoid': ONNX_HS})]
+    # gate x activation, full product
+    for gname, gopt in gates:
+        for act in ('relu', 'none', 'silu', 'hardswish'):
+            case(block, f'gate_{gname}_act_{act}',
+                 {'channels': C, 'reduction': 4, 'activation': act, **gopt}, d)
+    case(block, 'gate_hardsigmoid_torch_explicit',
+         {'channels': C, 'reduction': 4, 'gate': 'hardsigmoid', 'hardSigmoid': TORCH_HS}, d)
+    case(block, 'gate_hardsigmoid_onnx_c6',
+         {'channels': 6, 'reduction': 2, 'gate': 'hardsigmoid', 'hardSigmoid': ONNX_HS},
+         [1, 6, 7, 5])
+    # pool x bias, full product
+    for pool in ('avg', 'max', 'avgmax'):
+        for bias in (True, False):
+            case(block, f'pool_{pool}_bias_{str(bias).lower()}',
+                 {'channels': C, 'reduction': 4, 'bias': bias, 'pool': pool}, d)
+    case(block, 'pool_max_hardsigmoid_hardswish',
+         {'channels': C, 'reduction': 4, 'activation': 'hardswish', 'gate': 'hardsigmoid',
+          'pool': 'max'}, d)
+    case(block, 'pool_avgmax_silu_n1_c6',
+         {'channels': 6, 'reduction': 2, 'activation': 'silu', 'pool': 'avgmax'}, [1, 6, 7, 5])
+    # reductions: 20 % 3, 20 % 8 != 0; 32 > C gives R = max(1, 0) = 1
+    for r in (1, 2, 3, 4, 8, 16, 32):
+        case(block, f'reduction_{r}', {'channels': C, 'reduction': r}, d)
+    case(block, 'reduction_4_c6', {'channels': 6, 'reduction': 4}, [1, 6, 7, 5])
+    case(block, 'reduced_channels_8', {'channels': C, 'reducedChannels': 8}, d)
+    case(block, 'reduced_channels_3_over_reduction',
+         {'channels': C, 'reduction': 4, 'reducedChannels': 3}, d)
+    case(block, 'reduced_channels_7_nobias',
+         {'channels': C, 'reducedChannels': 7, 'bias': False, 'activation': 'silu'}, d)
+    case(block, 'layout_conv1x1', {'channels': C, 'reduction': 4}, d, layout='conv')
+    case(block, 'layout_conv1x1_nobias', {'channels': C, 'reduction': 4, 'bias': False},
+         [1, 20, 9, 11], layout='conv')
+
+
+def se_cases():
+    se_channel_cases('se')
+    for s in SHAPE_GRID:
+        case('se', shape_name(*s), {'channels': s[1]}, s)
+    # the articles' variants
+    case('se', 'article_selayer', {'channels': 20, 'bias': False}, [3, 20, 7, 5])
+    case('se', 'article_selayer_c64', {'channels': 64, 'bias': False}, [1, 64, 9, 7])
+    case('se', 'article_sqex', {'channels': 20, 'bias': True}, [3, 20, 7, 5])
+    case('se', 'article_sqex_c64', {'channels': 64, 'bias': True}, [3, 64, 5, 9])
+    case('se', 'article_mobilenetv3',
+         {'channels': 20, 'reduction': 4, 'gate': 'hardsigmoid', 'hardSigmoid': ONNX_HS},
+         [3, 20, 7, 5])
+    case('se', 'article_mobilenetv3_c64',
+         {'channels': 64, 'reduction': 4, 'gate': 'hardsigmoid', 'hardSigmoid': ONNX_HS},
+         [1, 64, 11, 9])
+    case('se', 'article_mobilenetv3_large',
+         {'channels': 64, 'reduction': 4, 'gate': 'hardsigmoid', 'hardSigmoid': ONNX_HS},
+         [1, 64, 29, 37])
+
+
+def cse_cases():
+    se_channel_cases('cse')
+    for s in SHAPE_HALF:
+        case('cse', shape_name(*s), {'channels': s[1]}, s)
+    # Roy et al.'s cSE: 1x1 convs, no bias, no ReLU, reduction 2 -> [O,I,1,1] weights
+    case('cse', 'article_roy', {'channels': 20, 'reduction': 2, 'bias': False,
+                                'activation': 'none'}, [3, 20, 7, 5], layout='conv')
+    case('cse', 'article_roy_c6', {'channels': 6, 'reduction': 2, 'bias': False,
+                                   'activation': 'none'}, [1, 6, 13, 9], layout='conv')
+    case('cse', 'article_roy_large', {'channels': 64, 'reduction': 2, 'bias': False,
+                                      'activation': 'none'}, [1, 64, 29, 37], layout='conv')
+
+
+def sse_cases():
+    d = None  # alternate [3,C,5,3] / [1,C,7,5]
+    case('sse', 'default', {'channels': 20}, [3, 20, 7, 5])
+    case('sse', 'default_c6', {'channels': 6}, [1, 6, 7, 5])
+    gates = [('sigmoid', {'gate': 'sigmoid'}),
+             ('hardsigmoid', {'gate': 'hardsigmoid'}),
+             ('hardsigmoid_torch_explicit', {'gate': 'hardsigmoid', 'hardSigmoid': TORCH_HS}),
+             ('hardsigmoid_onnx', {'gate': 'hardsigmoid', 'hardSigmoid': ONNX_HS})]
+    for gname, gopt in gates:
+        for bias in (True, False):
+            case('sse', f'gate_{gname}_bias_{str(bias).lower()}',
+                 {'channels': 20, 'bias': bias, **gopt}, d)
+    case('sse', 'gate_hardsigmoid_onnx_c6',
+         {'channels': 6, 'gate': 'hardsigmoid', 'hardSigmoid': ONNX_HS}, [1, 6, 7, 5])
+    case('sse', 'layout_conv1x1', {'channels': 20}, d, layout='conv')
+    case('sse', 'layout_conv1x1_nobias', {'channels': 6, 'bias': False}, [1, 6, 9, 11],
+         layout='conv')
+    for s in SHAPE_HALF:
+        case('sse', shape_name(*s), {'channels': s[1]}, s)
+    case('sse', 'large_c64', {'channels': 64}, [1, 64, 29, 37])
+
+
+def scse_cases():
+    d = None  # alternate [3,C,5,3] / [1,C,7,5]
+    C = 20
+    case('scse', 'default', {'channels': C}, [3, 20, 7, 5])
+    case('scse', 'default_c6', {'channels': 6}, [1, 6, 7, 5])
+    gates = [('sigmoid', {'gate': 'sigmoid'}),
+             ('hardsigmoid', {'gate': 'hardsigmoid'}),
+             ('hardsigmoid_onnx', {'gate': 'hardsigmoid', 'hardSigmoid': ONNX_HS})]
+    for combine in ('add', 'max'):
+        for gname, gopt in gates:
+            case('scse', f'combine_{combine}_gate_{gname}',
+                 {'channels': C, 'reduction': 4, 'combine': combine, **gopt}, d)
+    case('scse', 'gate_hardsigmoid_torch_explicit',
+         {'channels': C, 'reduction': 4, 'gate': 'hardsigmoid', 'hardSigmoid': TORCH_HS}, d)
+    for act in ('relu', 'none', 'silu', 'hardswish'):
+        for combine in ('add', 'max'):
+            case('scse', f'act_{act}_combine_{combine}',
+                 {'channels': C, 'reduction': 4, 'activation': act, 'combine': combine}, d)
+    case('scse', 'act_hardswish_gate_hardsigmoid_onnx',
+         {'channels': C, 'reduction': 4, 'activation': 'hardswish', 'gate': 'hardsigmoid',
+          'hardSigmoid': ONNX_HS}, d)
+    for pool in ('avg', 'max', 'avgmax'):
+        for bias in (True, False):
+            case('scse', f'pool_{pool}_bias_{str(bias).lower()}',
+                 {'channels': C, 'reduction': 4, 'bias': bias, 'pool': pool}, d)
+    case('scse', 'pool_max_combine_max_nobias',
+         {'channels': C, 'reduction': 4, 'bias': False, 'pool': 'max', 'combine': 'max'}, d)
+    for r in (3, 8, 32):
+        case('scse', f'reduction_{r}', {'channels': C, 'reduction': r}, d)
+    case('scse', 'reduced_channels_8', {'channels': C, 'reducedChannels': 8}, d)
+    case('scse', 'reduced_channels_3_over_reduction',
+         {'channels': C, 'reduction': 4, 'reducedChannels': 3, 'combine': 'max'}, d)
+    case('scse', 'layout_conv1x1', {'channels': C, 'reduction': 4}, d, layout='conv')
+    for s in SHAPE_HALF:
+        case('scse', shape_name(*s), {'channels': s[1]}, s)
+    case('scse', 'article_smp', {'channels': 20}, [3, 20, 9, 7])
+    case('scse', 'article_smp_c64', {'channels': 64}, [1, 64, 11, 9])
+    case('scse', 'article_roy', {'channels': 20, 'reduction': 2, 'bias': False,
+                                 'activation': 'none'}, [3, 20, 7, 5], layout='conv')
+    case('scse', 'article_roy_linear', {'channels': 6, 'reduction': 2, 'bias': False,
+                                        'activation': 'none'}, [1, 6, 13, 9])
+    case('scse', 'article_roy_large', {'channels': 64, 'reduction': 2, 'bias': False,
+                                       'activation': 'none'}, [1, 64, 29, 37], layout='conv')
+
+
+def cbam_cases():
+    d = None  # alternate [3,C,5,3] / [1,C,7,5]
+    C = 20
+    # the official code's defaults (reduction 16, pools avg+max, kernel 7, max-mean, BN)
+    case('cbam', 'default', {'channels': C}, [3, 20, 7, 5])
+    case('cbam', 'default_c6', {'channels': 6}, [1, 6, 7, 5])
+    case('cbam', 'article_official_c64', {'channels': 64}, [1, 64, 29, 37])
+    case('cbam', 'article_survey',
+         {'channels': C, 'reduction': 4, 'bias': False, 'spatialOrder': 'mean-max',
+          'spatialNorm': False}, d)
+    case('cbam', 'article_survey_c64',
+         {'channels': 64, 'reduction': 4, 'bias': False, 'spatialOrder': 'mean-max',
+          'spatialNorm': False}, [1, 64, 11, 9])
+    # every non-empty subset of the pools (in the canonical order), bias on
+    names = ('avg', 'max', 'lp', 'lse')
+    for mask in range(1, 16):
+        pools = [p for i, p in enumerate(names) if mask >> i & 1]
+        case('cbam', 'pools_' + '_'.join(pools),
+             {'channels': C, 'reduction': 4, 'pools': pools}, [1, 20, 7, 5])
+    # pools x bias
+    for pools in (['avg'], ['max'], ['lp'], ['lse'], ['avg', 'max'], list(names)):
+        case('cbam', 'pools_' + '_'.join(pools) + '_bias_false',
+             {'channels': C, 'reduction': 4, 'bias': False, 'pools': pools}, d)
+    case('cbam', 'pools_lse_max_reordered',
+         {'channels': C, 'reduction': 4, 'pools': ['lse', 'max']}, [3, 20, 5, 9])
+    case('cbam', 'pools_lp_avg_3x3', {'channels': 6, 'reduction': 2, 'pools': ['lp', 'avg']},
+         [3, 6, 3, 5])
+    # spatialOrder x spatialNorm
+    for order in ('max-mean', 'mean-max'):
+        for norm in (True, False):
+            case('cbam', f'order_{order.replace("-", "_")}_norm_{str(norm).lower()}',
+                 {'channels': C, 'reduction': 4, 'spatialOrder': order, 'spatialNorm': norm}, d)
+    for k in (1, 3, 5, 7):
+        case('cbam', f'kernel_{k}', {'channels': C, 'reduction': 4, 'spatialKernel': k},
+             [1, 20, 9, 11] if k % 4 == 1 else [3, 20, 11, 9])
+    case('cbam', 'kernel_3_mean_max_nonorm',
+         {'channels': C, 'reduction': 4, 'spatialKernel': 3, 'spatialOrder': 'mean-max',
+          'spatialNorm': False}, d)
+    case('cbam', 'kernel_7_image_3x5', {'channels': C, 'reduction': 4}, [3, 20, 3, 5])
+    case('cbam', 'kernel_7_image_1x1', {'channels': C, 'reduction': 4}, [3, 20, 1, 1])
+    case('cbam', 'kernel_9_image_1x13', {'channels': 6, 'reduction': 2, 'spatialKernel': 9},
+         [1, 6, 1, 13])
+    case('cbam', 'spatial_false', {'channels': C, 'reduction': 4, 'spatial': False}, d)
+    case('cbam', 'spatial_false_nobias_pools_all',
+         {'channels': C, 'reduction': 4, 'bias': False, 'pools': list(names),
+          'spatial': False}, d)
+    case('cbam', 'reduction_3', {'channels': C, 'reduction': 3}, d)
+    case('cbam', 'reduced_channels_8', {'channels': C, 'reducedChannels': 8}, d)
+    case('cbam', 'reduced_channels_3_over_reduction',
+         {'channels': C, 'reduction': 4, 'reducedChannels': 3, 'spatialKernel': 3}, d)
+
+
+def bam_cases():
+    C = 20
+    case('bam', 'default', {'channels': C}, [3, 20, 13, 11])
+    case('bam', 'default_c6', {'channels': 6}, [1, 6, 11, 9])
+    case('bam', 'article_official_c64', {'channels': 64}, [1, 64, 29, 37])
+    for combine in ('mul', 'add'):
+        for dil in (2, 4):
+            for n in (1, 2):
+                case('bam', f'combine_{combine}_dilation_{dil}_convs_{n}',
+                     {'channels': C, 'reduction': 4, 'dilation': dil, 'dilatedConvs': n,
+                      'combine': combine}, [3, 20, 9, 5] if n == 1 else [1, 20, 11, 9])
+    case('bam', 'dilation_1', {'channels': C, 'reduction': 4, 'dilation': 1}, [1, 20, 9, 7])
+    case('bam', 'dilation_3_convs_3', {'channels': C, 'reduction': 4, 'dilation': 3,
+                                       'dilatedConvs': 3}, [1, 20, 9, 7])
+    case('bam', 'dilation_4_image_5x3', {'channels': C, 'reduction': 4}, [3, 20, 5, 3])
+    case('bam', 'dilation_4_image_1x1_add', {'channels': C, 'reduction': 4, 'combine': 'add'},
+         [3, 20, 1, 1])
+    case('bam', 'reduction_3', {'channels': C, 'reduction': 3}, [1, 20, 9, 7])
+    case('bam', 'reduced_channels_6', {'channels': C, 'reducedChannels': 6}, [3, 20, 7, 9])
+    case('bam', 'reduced_channels_3_over_reduction_add',
+         {'channels': C, 'reduction': 4, 'reducedChannels': 3, 'combine': 'add'}, [1, 20, 9, 7])
+    case('bam', 'c6_reduction_2_add', {'channels': 6, 'reduction': 2, 'combine': 'add'},
+         [3, 6, 7, 5])
+
+
+def se_resblock_cases():
+    B = 'se_resblock'
+    case(B, 'default', {'channels': 20}, [3, 20, 7, 5])
+    case(B, 'reduction_4', {'channels': 20, 'reduction': 4}, [1, 20, 9, 7])
+    case(B, 'default_c6', {'channels': 6}, [1, 6, 7, 5])
+    case(B, 'reduction_3_c10', {'channels': 10, 'reduction': 3}, [3, 10, 5, 7])
+    case(B, 'reduced_channels_4_c10', {'channels': 10, 'reducedChannels': 4}, [1, 10, 1, 3])
+    case(B, 'image_1x1_c10', {'channels': 10, 'reduction': 2}, [3, 10, 1, 1])
+    # the article's ResBlockSqEx(64) with its SqEx(64, reduction=16); sampled y
+    case(B, 'article_resblocksqex_c64', {'channels': 64}, [1, 64, 29, 37])
+
+
+def cbam_basicblock_cases():
+    B = 'cbam_basicblock'
+    case(B, 'identity', {'channels': 20}, [3, 20, 7, 5])
+    case(B, 'identity_c6', {'channels': 6}, [1, 6, 9, 7])
+    case(B, 'identity_cbam_survey',
+         {'channels': 10, 'cbam': {'reduction': 4, 'bias': False, 'spatialOrder': 'mean-max',
+                                   'spatialNorm': False}}, [1, 10, 9, 7])
+    case(B, 'identity_cbam_spatial_false',
+         {'channels': 10, 'cbam': {'reduction': 4, 'spatial': False}}, [3, 10, 5, 7])
+    case(B, 'identity_cbam_pools_lp_lse_k3',
+         {'channels': 10, 'cbam': {'reduction': 4, 'pools': ['avg', 'lp', 'lse'],
+                                   'spatialKernel': 3}}, [1, 10, 7, 5])
+    case(B, 'identity_downsample_true', {'channels': 10, 'downsample': True,
+                                         'cbam': {'reduction': 4}}, [1, 10, 7, 5])
+    case(B, 'stride2_downsample', {'channels': 20, 'inChannels': 6, 'stride': 2},
+         [3, 6, 9, 7])
+    case(B, 'stride2_downsample_even_input',
+         {'channels': 10, 'inChannels': 6, 'stride': 2, 'downsample': True,
+          'cbam': {'reduction': 4}}, [1, 6, 10, 8])
+    case(B, 'stride2_same_channels', {'channels': 10, 'stride': 2, 'cbam': {'reduction': 4}},
+         [1, 10, 11, 9])
+    case(B, 'stride3_downsample', {'channels': 6, 'inChannels': 10, 'stride': 3,
+                                   'cbam': {'reduction': 2}}, [1, 10, 11, 13])
+    case(B, 'stride1_inchannels', {'channels': 10, 'inChannels': 6}, [3, 6, 7, 5])
+    case(B, 'stride1_inchannels_cbam_r4', {'channels': 6, 'inChannels': 10,
+                                           'cbam': {'reduction': 4}}, [1, 10, 5, 9])
+    case(B, 'stride2_image_1x1', {'channels': 10, 'inChannels': 6, 'stride': 2,
+                                  'cbam': {'reduction': 4}}, [3, 6, 1, 1])
+    # a ResNet-like stage transition, sampled y ([1,36,41,45] out)
+    case(B, 'stride2_c20_to_c36_large', {'channels': 36, 'inChannels': 20, 'stride': 2},
+         [1, 20, 81, 89])
+
+
+def eca_cases():
+    case('eca', 'k3', {'channels': 20, 'kernelSize': 3}, [3, 20, 7, 5])
+    case('eca', 'k5', {'channels': 20, 'kernelSize': 5}, [3, 20, 7, 5])
+    case('eca', 'k5_n1', {'channels': 20, 'kernelSize': 5}, [1, 20, 9, 11])
+    case('eca', 'k7_c6', {'channels': 6, 'kernelSize': 7}, [3, 6, 7, 5])
+    case('eca', 'k3_image_1x1', {'channels': 20, 'kernelSize': 3}, [3, 20, 1, 1])
+    case('eca', 'adaptive_c20', {'channels': 20}, [3, 20, 7, 5])       # k = 3
+    case('eca', 'adaptive_c256', {'channels': 256}, [1, 256, 5, 3])    # k = 5
+    case('eca', 'k5_c64_large', {'channels': 64, 'kernelSize': 5}, [1, 64, 29, 37])
+
+
+se_cases()
+cse_cases()
+sse_cases()
+scse_cases()
+cbam_cases()
+bam_cases()
+se_resblock_cases()
+cbam_basicblock_cases()
+eca_cases()
+
+# ---------------------------------------------------------------------------------------
+# Weights, running the module, writing the file
+# ---------------------------------------------------------------------------------------
+
+
+def name_seed(tag, block, name):
+    return zlib.crc32(f'{tag}:{block}/{name}'.encode('utf-8')) & 0xFFFFFFFF
+
+
+def build(block, options, layout):
+    kwargs = dict(options)
+    if layout == 'conv' and block in ('se', 'cse', 'scse'):
+        kwargs['conv'] = True
+    return BLOCKS[block](**kwargs)
+
+
+@torch.no_grad()
+def init_weights(model):
+    """Random, well-conditioned weights: W ~ N(0, 1/fan_in), b ~ N(0, 1) so the gates see
+    pre-activations of order 1 (partly in the clamped range of hardsigmoid, not saturated
+    for sigmoid); BN weight U(0.5, 1.5), bias N(0, 0.2^2), running_mean N(0, 0.2^2),
+    running_var U(0.5, 1.5)."""
+    for _, m in model.named_modules():
+        if isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d)):
+            fan_in = m.weight[0].numel()
+            m.weight.copy_(torch.randn(m.weight.shape) / math.sqrt(fan_in))
+            if m.bias is not None:
+                m.bias.copy_(torch.randn(m.bias.shape))
+        elif isinstance(m, nn.modules.batchnorm._BatchNorm):
+            m.weight.copy_(torch.rand(m.weight.shape) + 0.5)
+            m.bias.copy_(torch.randn(m.bias.shape) * 0.2)
+            m.running_mean.copy_(torch.randn(m.running_mean.shape) * 0.2)
+            m.running_var.copy_(torch.rand(m.running_var.shape) + 0.5)
+
+
+@torch.no_grad()
+def scale_cbam_channel(model):
+    """CBAM sums one MLP output per pool, and the LP pool grows like sqrt(H*W): shrink fc1 so
+    the channel gate is not saturated."""
+    for m in model.modules():
+        if isinstance(m, M._CBAMChannel):
+            gain = 1.0 / len(m.pools)
+            if 'lp' in m.pools:
+                gain *= 0.4
+            m.fc1.weight.mul_(gain)
+
+
+class Probe:
+    """Records the inputs of ReLUs and gates during one forward pass, to reject weight draws
+    whose test would be degenerate: a ReLU that is dead for every element (the gate then
+    does not depend on fc1), or a gate that is mostly saturated (sigmoid |z| > 8, or
+    hardsigmoid clamped)."""
+
+    def __init__(self, model):
+        self.model = model
+        self.relu, self.sig, self.hard = [], [], []
+
+    def __enter__(self):
+        self._relu, self._sig = torch.relu, torch.sigmoid
+        probe = self
+
+        def relu(z):
+            probe.relu.append(z.detach().clone())
+            return probe._relu(z)
+
+        def sigmoid(z):
+            probe.sig.append(z.detach().clone())
+            return probe._sig(z)
+
+        torch.relu, torch.sigmoid = relu, sigmoid
+        self.hooks = []
+        for m in self.model.modules():
+            if isinstance(m, M.Gate) and m.kind == 'hardsigmoid':
+                self.hooks.append(m.register_forward_hook(
+                    lambda mod, inp, out: probe.hard.append((mod.alpha, mod.beta,
+                                                             inp[0].detach().clone()))))
+        return self
+
+    def __exit__(self, *exc):
+        torch.relu, torch.sigmoid = self._relu, self._sig
+        for h in self.hooks:
+            h.remove()
+
+    def problems(self):
+        out = []
+        for z in self.relu:
+            if z.numel() > 0 and not bool((z > 0).any()):
+                out.append('dead relu')
+        for z in self.sig:
+            if float((z.abs() > 8).float().mean()) > 0.1:
+                out.append('saturated sigmoid')
+        for a, b, z in self.hard:
+            v = a * z + b
+            if z.numel() > 1 and float(((v < 0) | (v > 1)).float().mean()) > 0.5:
+                out.append('saturated hardsigmoid')
+        return out
+
+
+def sample_indices(out_dims, seed):
+    """Sorted unique flat indices: per (n, c) plane its first, last and 3 random elements;
+    per (n, h, w) position one random channel."""
+    n, c, h, w = out_dims
+    hw = h * w
+    rng = np.random.default_rng(seed)
+    base = np.arange(n * c, dtype=np.int64) * hw
+    planes = np.concatenate([base, base + hw - 1] +
+                            [base + rng.integers(0, hw, size=n * c) for _ in range(3)])
+    pos = np.arange(n * hw, dtype=np.int64)
+    ch = rng.integers(0, c, size=n * hw)
+    spatial = (pos // hw) * (c * hw) + ch * hw + pos % hw
+    return np.unique(np.concatenate([planes, spatial]))
+
+
+def safetensors_bytes(tensors, metadata):
+    """tensors: dict name -> numpy array (float32 or int32). Sorted keys, data in key order."""
+    header = {'__metadata__': metadata}
+    blobs = []
+    offset = 0
+    for key in sorted(tensors):
+        arr = tensors[key]
+        if arr.dtype == np.float32:
+            dtype, data = 'F32', arr.astype('<f4').tobytes()
+        elif arr.dtype == np.int32:
+            dtype, data = 'I32', arr.astype('<i4').tobytes()
+        else:
+            raise TypeError(f'{key}: {arr.dtype}')
+        header[key] = {'dtype': dtype, 'shape': list(arr.shape),
+                       'data_offsets': [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    h = json.dumps(header, sort_keys=True, separators=(',', ':'), ensure_ascii=True)
+    h = h.encode('ascii')
+    h += b' ' * (-len(h) % 8)
+    return struct.pack('<Q', len(h)) + h + b''.join(blobs)
+
+
+def read_safetensors(data):
+    """Minimal reader used to check the written files."""
+    (n,) = struct.unpack('<Q', data[:8])
+    header = json.loads(data[8:8 + n].decode('ascii'))
+    meta = header.pop('__metadata__')
+    body = data[8 + n:]
+    out = {}
+    end = 0
+    for key, e in header.items():
+        a, b = e['data_offsets']
+        dt = {'F32': '<f4', 'I32': '<i4'}[e['dtype']]
+        out[key] = np.frombuffer(body[a:b], dtype=dt).reshape(e['shape'])
+        end = max(end, b)
+    assert end == len(body)
+    return out, meta
+
+
+def squeeze_1x1(block, key, arr):
+    """layout 'linear': store the sSE 1x1 conv weight as [1, C]."""
+    if block in ('sse', 'scse') and key in ('conv.weight', 'sse.conv.weight'):
+        return arr.reshape(arr.shape[0], arr.shape[1])
+    return arr
+
+
+def generate(block, name, options, dims, layout):
+    xseed = name_seed('x', block, name)
+    x_np = golden_input(xseed, int(np.prod(dims))).reshape(dims)
+    wseed = name_seed('weights', block, name)
+    for attempt in range(100):
+        # a deterministic retry with the next seed when the draw makes a degenerate test
+        torch.manual_seed((wseed + attempt) & 0xFFFFFFFF)
+        model = build(block, options, layout)
+        init_weights(model)
+        scale_cbam_channel(model)
+        model.eval()
+        with torch.no_grad(), Probe(model) as probe:
+            model(torch.from_numpy(x_np.copy()))
+        if not probe.problems():
+            break
+    else:
+        raise RuntimeError(f'{block}/{name}: no usable weights: {probe.problems()}')
+    with torch.no_grad():
+        y = model(torch.from_numpy(x_np.copy())).contiguous()
+    if attempt and os.environ.get('GOLDEN_VERBOSE'):
+        print(f'{block}/{name}: weights redrawn {attempt}x')
+    assert y.dtype == torch.float32
+    out_dims = list(y.shape)
+    tensors = {}
+    for key, t in model.state_dict().items():
+        if key.endswith('num_batches_tracked'):
+            continue
+        arr = t.detach().cpu().numpy().astype(np.float32)
+        if layout == 'linear':
+            arr = squeeze_1x1(block, key, arr)
+        tensors[key] = np.ascontiguousarray(arr)
+    y_np = y.numpy().reshape(-1)
+    if y_np.size > FULL_LIMIT:
+        idx = sample_indices(out_dims, name_seed('index', block, name))
+        tensors['y_index'] = idx.astype(np.int32)
+        tensors['y'] = y_np[idx].astype(np.float32)
+    else:
+        tensors['y'] = y_np.reshape(out_dims).astype(np.float32)
+    assert np.all(np.isfinite(tensors['y']))
+    metadata = {
+        'block': block,
+        'case': name,
+        'options': json.dumps(options, separators=(',', ':')),
+        'dims': json.dumps(dims, separators=(',', ':')),
+        'outDims': json.dumps(out_dims, separators=(',', ':')),
+        'seed': str(xseed),
+        'torch': torch.__version__,
+    }
+    data = safetensors_bytes(tensors, metadata)
+    back, meta = read_safetensors(data)
+    assert meta == metadata and sorted(back) == sorted(tensors)
+    for k in tensors:
+        assert np.array_equal(back[k], tensors[k]), k
+    return data
+
+
+def main(argv):
+    torch.set_num_threads(1)
+    blocks = argv or list(BLOCKS)
+    for b in blocks:
+        if b not in BLOCKS:
+            raise SystemExit(f'unknown block {b!r}; blocks: {", ".join(BLOCKS)}')
+    counts = {}
+    for b in blocks:
+        folder = os.path.join(HERE, b)
+        os.makedirs(folder, exist_ok=True)
+        for f in os.listdir(folder):
+            if f.endswith('.safetensors'):
+                os.remove(os.path.join(folder, f))
+    for block, name, options, dims, layout in CASES:
+        if block not in blocks:
+            continue
+        data = generate(block, name, options, dims, layout)
+        with open(os.path.join(HERE, block, name + '.safetensors'), 'wb') as f:
+            f.write(data)
+        counts[block] = counts.get(block, 0) + 1
+    total = 0
+    for b in BLOCKS:
+        folder = os.path.join(HERE, b)
+        if not os.path.isdir(folder):
+            continue
+        files = [f for f in os.listdir(folder) if f.endswith('.safetensors')]
+        size = sum(os.path.getsize(os.path.join(folder, f)) for f in files)
+        total += size
+        print(f'{b:16s} {len(files):4d} files {size / 1024:9.1f} KiB')
+    print(f'total {total} bytes ({total / 1024 / 1024:.2f} MiB)')
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:])
