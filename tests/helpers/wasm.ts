@@ -1,0 +1,76 @@
+// Direct access to the module's raw-pointer ABI for kernel tests: buffers prefilled with a NaN
+// pattern so that an unwritten element is caught, followed by a guard zone of a large negative
+// value (which no gate, activation or scaling maps to itself, even when a kernel over-reads it)
+// so that a write past the end is caught.
+
+import { loadModule } from "../../dist/index.js";
+import type { ExciteExports } from "../../dist/abi.js";
+
+export const wasm: ExciteExports = await loadModule();
+
+/** The bit pattern of "never written" (a NaN no kernel produces). */
+const SENTINEL = 0x7fc0dead;
+/** The bit pattern of the guard zone: -1.2345e37. */
+const GUARD_BITS = new Uint32Array(new Float32Array([-1.2345e37]).buffer)[0];
+const GUARD = 8;
+
+export class Arena {
+  private readonly ptrs: number[] = [];
+
+  private u32(): Uint32Array {
+    return new Uint32Array(wasm.memory.buffer);
+  }
+
+  f32(): Float32Array {
+    return new Float32Array(wasm.memory.buffer);
+  }
+
+  /** A copy of `values` in module memory, followed by a guard zone. */
+  put(values: ArrayLike<number>): number {
+    const ptr = this.fresh(values.length);
+    this.f32().set(values, ptr >>> 2);
+    return ptr;
+  }
+
+  /** `length` floats of sentinel (unwritten) in module memory, followed by a guard zone. */
+  fresh(length: number): number {
+    const ptr = wasm.alloc((length + GUARD) * 4);
+    this.ptrs.push(ptr);
+    this.u32().fill(SENTINEL, ptr >>> 2, (ptr >>> 2) + length);
+    this.u32().fill(GUARD_BITS, (ptr >>> 2) + length, (ptr >>> 2) + length + GUARD);
+    return ptr;
+  }
+
+  read(ptr: number, length: number): Float32Array {
+    return this.f32().slice(ptr >>> 2, (ptr >>> 2) + length);
+  }
+
+  /** Indices in [0, length) still holding the sentinel. */
+  unwritten(ptr: number, length: number): number[] {
+    const u = this.u32(), out: number[] = [];
+    for (let i = 0; i < length; i++) if (u[(ptr >>> 2) + i] === SENTINEL) out.push(i);
+    return out;
+  }
+
+  /** Whether the guard zone after `length` floats is untouched. */
+  guardIntact(ptr: number, length: number): boolean {
+    const u = this.u32();
+    for (let i = length; i < length + GUARD; i++) if (u[(ptr >>> 2) + i] !== GUARD_BITS) return false;
+    return true;
+  }
+
+  free(): void {
+    for (const p of this.ptrs.splice(0)) wasm.free(p);
+  }
+}
+
+/** Deterministic values in [-2, 2) (a small LCG; these tests need variety, not the golden PRNG). */
+export function values(length: number, seed = 1): Float32Array {
+  const out = new Float32Array(length);
+  let s = seed >>> 0;
+  for (let i = 0; i < length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = (s / 2 ** 32) * 4 - 2;
+  }
+  return out;
+}
