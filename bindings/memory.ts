@@ -7,6 +7,9 @@ import { loadModule } from "./loader.js";
 /** Largest tensor (in floats) a block accepts: the module's 32-bit memory holds at most 4 GiB. */
 export const MAX_FLOATS = 2 ** 28;
 
+/** The largest single allocation: below 4 GiB with room for the allocator's header and read pad. */
+const MAX_ALLOC_BYTES = 2 ** 32 - 2 ** 16;
+
 /** The module's memory and heap. One per instantiated module, shared by every block. */
 export class Heap {
   private view: Float32Array = new Float32Array(0);
@@ -24,6 +27,10 @@ export class Heap {
 
   /** `floats` floats (16-byte aligned, plus the kernels' read pad); returns a byte offset. */
   allocFloats(floats: number): number {
+    // The module's pointers are 32-bit: a larger request would wrap to a small allocation.
+    if (!Number.isSafeInteger(floats) || floats < 0 || floats * 4 > MAX_ALLOC_BYTES) {
+      throw new RangeError(`excite: cannot allocate ${floats} floats in WebAssembly memory (at most ${MAX_ALLOC_BYTES / 4})`);
+    }
     try {
       return this.wasm.alloc(floats * 4);
     } catch (cause) {

@@ -1,11 +1,14 @@
 // Every golden of the implemented blocks, through the copying and the zero-copy path.
 
 import test from "ava";
-import { createCSE, createSCSE, createSE, createSSE, type Block } from "../dist/index.js";
+import { createBAM, createCBAM, createCBAMBasicBlock, createCSE, createSCSE, createSE, createSEResBlock, createSSE, type Block } from "../dist/index.js";
 import { compareToGolden, goldenCases, readGolden } from "./helpers/golden.js";
 
 type Factory = (options: never, weights: Record<string, Float32Array>) => Promise<Block>;
-const FACTORIES: Record<string, Factory> = { se: createSE, cse: createCSE, sse: createSSE, scse: createSCSE };
+const FACTORIES: Record<string, Factory> = {
+  se: createSE, cse: createCSE, sse: createSSE, scse: createSCSE,
+  cbam: createCBAM, bam: createBAM, se_resblock: createSEResBlock, cbam_basicblock: createCBAMBasicBlock,
+};
 
 for (const [block, create] of Object.entries(FACTORIES)) {
   const cases = goldenCases(block);

@@ -3,6 +3,7 @@
 import test from "ava";
 import { createSE, createSSE } from "../dist/index.js";
 import { readGolden } from "./helpers/golden.js";
+import { Heap } from "../dist/memory.js";
 import { wasm } from "./helpers/wasm.js";
 
 test("io views survive the module's memory growing", async (t) => {
@@ -35,4 +36,13 @@ test("dispose returns memory: creating and disposing blocks does not grow memory
     b.dispose();
   }
   t.is(wasm.memory.buffer.byteLength, size);
+});
+
+test("an allocation that cannot fit 32-bit memory is refused, not wrapped", (t) => {
+  const heap = new Heap(wasm);
+  t.throws(() => heap.allocFloats(2 ** 30), { instanceOf: RangeError, message: /cannot allocate 1073741824 floats/ });
+  t.throws(() => heap.allocFloats(-1), { instanceOf: RangeError });
+  const ptr = heap.allocFloats(4);
+  t.true(ptr > 0 && ptr % 16 === 0, "small allocations still work, 16-byte aligned");
+  heap.free(ptr);
 });

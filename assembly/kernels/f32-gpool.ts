@@ -1,6 +1,7 @@
 // f32-gpool-cw: global pooling of NCHW planes, one statistic per (n, c) plane of `hw` floats.
 
 import { hmax, hsum } from "../simd";
+import { vexpNonPositive } from "../vmath";
 
 // A reduction is an identity, a vector step, a scalar step and a lane reduction; `reducePlane`
 // is instantiated per marker class with everything inlined.
@@ -47,4 +48,77 @@ export function f32_gavgpool_cw(x: usize, planes: i32, hw: i32, y: usize): void 
 export function f32_gmaxpool_cw(x: usize, planes: i32, hw: i32, y: usize): void {
   const bytes = <usize>hw << 2;
   for (let i = 0; i < planes; i++, x += bytes, y += 4) store<f32>(y, reducePlane<Max>(x, hw));
+}
+
+// ---- CBAM's further global pools (Woo et al., arXiv 1807.06521, official code's pool_types) ----
+
+@final class SumSquares {
+  @inline init(): v128 { return f32x4.splat(0); }
+  @inline step(acc: v128, v: v128): v128 { return f32x4.add(acc, f32x4.mul(v, v)); }
+  @inline lanes(acc: v128): f32 { return hsum(acc); }
+  @inline combine(a: v128, b: v128): v128 { return f32x4.add(a, b); }
+  @inline scalar(acc: f32, v: f32): f32 { return acc + v * v; }
+}
+
+/** Mean of the n floats at p. */
+@inline export function planeMean(p: usize, n: i32): f32 { return reducePlane<Sum>(p, n) / <f32>n; }
+/**
+ * Max of the n floats at p, NaN-propagating as torch.amax. The steps are f32x4.pmax (one
+ * instruction; f32x4.max's NaN semantics cost V8 about eight) with NaN lanes tracked in a
+ * separate mask.
+ */
+@inline export function planeMax(p: usize, n: i32): f32 {
+  let a0 = f32x4.splat(-Infinity), a1 = a0, a2 = a0, a3 = a0;
+  let nan = i32x4.splat(0);
+  let i = 0;
+  for (; i + 16 <= n; i += 16, p += 64) {
+    const v0 = v128.load(p), v1 = v128.load(p, 16), v2 = v128.load(p, 32), v3 = v128.load(p, 48);
+    a0 = f32x4.pmax(a0, v0); a1 = f32x4.pmax(a1, v1); a2 = f32x4.pmax(a2, v2); a3 = f32x4.pmax(a3, v3);
+    nan = v128.or(nan, v128.or(v128.or(f32x4.ne(v0, v0), f32x4.ne(v1, v1)), v128.or(f32x4.ne(v2, v2), f32x4.ne(v3, v3))));
+  }
+  for (; i + 4 <= n; i += 4, p += 16) {
+    const v = v128.load(p);
+    a0 = f32x4.pmax(a0, v);
+    nan = v128.or(nan, f32x4.ne(v, v));
+  }
+  let m = hmax(f32x4.pmax(f32x4.pmax(a0, a1), f32x4.pmax(a2, a3)));
+  for (; i < n; i++, p += 4) m = Mathf.max(m, load<f32>(p));
+  return v128.any_true(nan) ? NaN : m;
+}
+/** The L2 norm sqrt(Σ x²) of the n floats at p (PyTorch's LPPool with norm 2 over the whole plane). */
+@inline export function planeL2(p: usize, n: i32): f32 { return Mathf.sqrt(reducePlane<SumSquares>(p, n)); }
+
+/**
+ * log Σ e^x over the n floats at p, as torch.logsumexp: m + log Σ e^(x − m) with m the max, so
+ * e^(x − m) ≤ 1 and vexpNonPositive applies. An infinite max is the result (torch's is too).
+ */
+@inline export function planeLse(p: usize, n: i32): f32 {
+  const m = planeMax(p, n);
+  if (Mathf.abs(m) == Infinity) return m;
+  const vm = f32x4.splat(m);
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
+  let i = 0;
+  for (; i + 8 <= n; i += 8, p += 32) {
+    a0 = f32x4.add(a0, vexpNonPositive(f32x4.sub(v128.load(p), vm)));
+    a1 = f32x4.add(a1, vexpNonPositive(f32x4.sub(v128.load(p, 16), vm)));
+  }
+  if (i + 4 <= n) {
+    a0 = f32x4.add(a0, vexpNonPositive(f32x4.sub(v128.load(p), vm)));
+    i += 4; p += 16;
+  }
+  let s = hsum(f32x4.add(a0, a1));
+  for (; i < n; i++, p += 4) s += f32x4.extract_lane(vexpNonPositive(f32x4.splat(load<f32>(p) - m)), 0);
+  return Mathf.log(s) + m;
+}
+
+/** y[p] = sqrt(Σ x²) of plane p (CBAM's 'lp' pool). */
+export function f32_glppool_cw(x: usize, planes: i32, hw: i32, y: usize): void {
+  const bytes = <usize>hw << 2;
+  for (let i = 0; i < planes; i++, x += bytes, y += 4) store<f32>(y, planeL2(x, hw));
+}
+
+/** y[p] = log Σ e^x over plane p (CBAM's 'lse' pool), numerically stable. */
+export function f32_glsepool_cw(x: usize, planes: i32, hw: i32, y: usize): void {
+  const bytes = <usize>hw << 2;
+  for (let i = 0; i < planes; i++, x += bytes, y += 4) store<f32>(y, planeLse(x, hw));
 }

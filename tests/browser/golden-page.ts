@@ -1,0 +1,108 @@
+// The golden runner inside the browser page. It imports excite by its package name: the
+// unbundled page resolves that through an import map to the staged dist/, the bundled page
+// has it inlined by esbuild. The page's query `?wasm=<mode>` says where the module comes
+// from (WASM_SOURCES); the Node side (tests/browser.test.ts) calls `excitePage.runCases`.
+
+import * as excite from "excite";
+import { goldenInput } from "../golden/prng.js";
+
+/** How each `?wasm=` mode hands the module to `loadModule` (absent: the default, next to the module). */
+const WASM_SOURCES: Record<string, () => Promise<excite.WasmSource>> = {
+  "url-string": async () => "/alt-wasm/excite.wasm",
+  url: async () => new URL("/alt-wasm/excite.wasm", location.href),
+  // Served as application/octet-stream, so the loader has to fall back from streaming compilation.
+  response: () => fetch("/alt-octet/excite.wasm"),
+  arraybuffer: async () => (await fetch("/alt-wasm/excite.wasm")).arrayBuffer(),
+  module: () => WebAssembly.compileStreaming(fetch("/alt-wasm/excite.wasm")),
+};
+
+export interface CaseResult {
+  readonly file: string;
+  /** Every element within SPEC §5 tolerance, output dims right, zero-copy path identical. */
+  readonly ok: boolean;
+  readonly maxAbs: number;
+  /** The worst |error| / tolerance; ≤ 1 passes. */
+  readonly worstRatio: number;
+  readonly detail: string;
+}
+
+type Factory = (options: unknown, weights: Record<string, Float32Array>) => Promise<excite.Block>;
+
+async function loadWasm(): Promise<void> {
+  const mode = new URLSearchParams(location.search).get("wasm");
+  if (mode === null) return;
+  const source = WASM_SOURCES[mode];
+  if (!source) throw new Error(`unknown ?wasm= mode '${mode}'; one of ${Object.keys(WASM_SOURCES).join(", ")}`);
+  await excite.loadModule(await source());
+}
+
+const f32 = (bytes: Uint8Array): Float32Array => new Float32Array(bytes.slice().buffer);
+
+/** Runs one golden file (tests/golden/README.md) through `run` and `io`, as tests/golden.test.ts does in Node. */
+async function runCase(block: string, create: Factory, file: string): Promise<CaseResult> {
+  const response = await fetch(`/tests/golden/${block}/${file}`);
+  if (!response.ok) throw new Error(`fetching golden ${block}/${file}: HTTP ${response.status}`);
+  const { metadata, tensors } = excite.parseSafetensors(await response.arrayBuffer());
+  const weights: Record<string, Float32Array> = {};
+  for (const [key, t] of Object.entries(tensors)) if (key !== "y" && key !== "y_index") weights[key] = f32(t.bytes);
+  const dims: excite.Dims = JSON.parse(metadata.dims);
+  const outDims: number[] = JSON.parse(metadata.outDims);
+  const x = goldenInput(Number(metadata.seed), dims.reduce((a, b) => a * b, 1));
+  const expected = f32(tensors.y.bytes);
+  const index = tensors.y_index ? new Int32Array(tensors.y_index.bytes.slice().buffer) : undefined;
+
+  const b = await create(JSON.parse(metadata.options), weights);
+  try {
+    const y = b.run(x, dims);
+    const problems: string[] = [];
+    const gotDims = b.outputDims(dims);
+    if (JSON.stringify(gotDims) !== JSON.stringify(outDims)) problems.push(`output dims [${gotDims}] but PyTorch's are [${outDims}]`);
+    // SPEC §5: |got − expected| ≤ 1e-5 + 1e-4·|expected| for every stored element.
+    let maxAbs = 0, worstRatio = 0, worst = -1;
+    for (let k = 0; k < expected.length; k++) {
+      const i = index ? index[k] : k;
+      const err = Math.abs(y[i] - expected[k]);
+      const ratio = Number.isNaN(err) ? Infinity : err / (1e-5 + 1e-4 * Math.abs(expected[k]));
+      maxAbs = Math.max(maxAbs, Number.isNaN(err) ? Infinity : err);
+      if (ratio > worstRatio) { worstRatio = ratio; worst = k; }
+    }
+    if (worstRatio > 1) {
+      const i = index ? index[worst] : worst;
+      problems.push(`element ${i}: got ${y[i]}, PyTorch ${expected[worst]} (${worstRatio.toFixed(2)}× the tolerance)`);
+    }
+    const io = b.io(dims);
+    io.input.set(x);
+    const z = io.run();
+    const firstDiff = z.findIndex((v, i) => !Object.is(v, y[i]));
+    if (z.length !== y.length || firstDiff >= 0) problems.push(`zero-copy output differs from run() at element ${firstDiff}`);
+    return { file, ok: problems.length === 0, maxAbs, worstRatio, detail: problems.join("; ") };
+  } finally {
+    b.dispose();
+  }
+}
+
+async function runCases(block: string, factory: string, files: readonly string[]): Promise<CaseResult[]> {
+  const create = (excite as unknown as Record<string, unknown>)[factory];
+  if (typeof create !== "function") throw new Error(`excite has no export '${factory}' (for the '${block}' goldens)`);
+  const results: CaseResult[] = [];
+  for (const file of files) {
+    try {
+      results.push(await runCase(block, create as Factory, file));
+    } catch (err) {
+      results.push({ file, ok: false, maxAbs: NaN, worstRatio: NaN, detail: `threw ${(err as Error).stack ?? err}` });
+    }
+  }
+  return results;
+}
+
+export interface ExcitePage {
+  /** Settles once the module source of `?wasm=` has been handed to loadModule. */
+  readonly ready: Promise<void>;
+  runCases: typeof runCases;
+}
+
+declare global {
+  var excitePage: ExcitePage;
+}
+
+globalThis.excitePage = { ready: loadWasm(), runCases };
