@@ -2,90 +2,15 @@
 // written and leaves the block usable; weights and options are checked by name; run, io and
 // dispose behave as the SE family's. (Their numbers are checked by the goldens, golden.test.ts.)
 
-import test, { type ExecutionContext } from "ava";
-import { type Block, createBAM, createCBAM, createCBAMBasicBlock, createSEResBlock } from "../dist/index.js";
-import { type Golden, readGolden } from "./helpers/golden.js";
+import test from "ava";
+import { createBAM, createCBAM, createCBAMBasicBlock, createSEResBlock } from "../dist/index.js";
+import { badInputSuite, err, type Factory, good } from "./helpers/bad-input.js";
+import { readGolden } from "./helpers/golden.js";
 
-type Factory = (options: never, weights: Record<string, Float32Array>) => Promise<Block>;
-const BLOCKS: Array<[string, Factory, string]> = [
-  ["cbam", createCBAM, "default_c6.safetensors"],
-  ["bam", createBAM, "c6_reduction_2_add.safetensors"],
-  ["se_resblock", createSEResBlock, "reduction_3_c10.safetensors"],
-  ["cbam_basicblock", createCBAMBasicBlock, "stride2_downsample.safetensors"],
-];
-
-const err = (type: typeof TypeError | typeof RangeError | typeof Error, pattern: RegExp) => ({ instanceOf: type, message: pattern });
-const escape = (s: string) => s.replace(/[.[\]]/g, "\\$&");
-
-async function good(create: Factory, g: Golden) {
-  const block = await create(g.options as never, g.weights);
-  return { block, expected: block.run(g.x, g.dims) };
-}
-
-const stillWorks = (t: ExecutionContext, block: Block, g: Golden, expected: Float32Array) => t.deepEqual(block.run(g.x, g.dims), expected, "the block still works");
-
-for (const [name, create, file] of BLOCKS) {
-  const g = readGolden(name, file);
-  const [n, c, h, w] = g.dims;
-
-  test(`${name}: run rejects bad input without writing out`, async (t) => {
-    const { block, expected } = await good(create, g);
-    t.is(expected.length, g.outDims.reduce((a, b) => a * b, 1));
-    const cases: Array<[string, unknown, unknown, ReturnType<typeof err>]> = [
-      ["wrong length", g.x.subarray(1), g.dims, err(RangeError, new RegExp(`has ${g.x.length - 1} elements, but dims \\[${n}, ${c}, ${h}, ${w}\\] need`))],
-      ["wrong C", g.x, [n * c, 1, h, w], err(RangeError, new RegExp(`built for ${c} channels, but dims \\[${n * c}, 1, ${h}, ${w}\\] has C = 1`))],
-      ["zero dim", g.x, [n, c, 0, w], err(RangeError, /dims\[2\] \(H\) must be a positive safe integer, got number 0/)],
-      ["dims of length 3", g.x, [n * c, h, w], err(TypeError, /dims must be an array \[N, C, H, W\] of length 4/)],
-      ["x a Float64Array", new Float64Array(g.x), g.dims, err(TypeError, /the input must be a Float32Array, got Float64Array/)],
-    ];
-    for (const [what, x, dims, expectation] of cases) {
-      const out = new Float32Array(expected.length).fill(7);
-      t.throws(() => block.run(x as Float32Array, dims as number[], out), expectation, what);
-      t.true(out.every((v) => v === 7), `${what}: out untouched`);
-    }
-    const short = new Float32Array(expected.length - 1).fill(7);
-    t.throws(() => block.run(g.x, g.dims, short), err(RangeError, new RegExp(`out has ${short.length} elements, but the output \\[${g.outDims.join(", ")}\\] has ${expected.length}`)));
-    t.true(short.every((v) => v === 7), "out untouched");
-    stillWorks(t, block, g, expected);
-  });
-
-  test(`${name}: missing, extra, misshaped and mistyped weights name the key`, async (t) => {
-    const without = (k: string) => Object.fromEntries(Object.entries(g.weights).filter(([key]) => key !== k));
-    for (const key of Object.keys(g.weights)) {
-      await t.throwsAsync(create(g.options as never, without(key)), err(Error, new RegExp(`weight '${escape(key)}' \\[[\\d, ]+\\] is missing`)), `missing ${key}`);
-      const short = { ...g.weights, [key]: g.weights[key].subarray(1) };
-      await t.throwsAsync(create(g.options as never, short), err(RangeError, new RegExp(`weight '${escape(key)}' must be \\[[\\d, ]+\\] \\(${g.weights[key].length} floats\\), got ${g.weights[key].length - 1} floats`)), `short ${key}`);
-      const f64 = { ...g.weights, [key]: new Float64Array(g.weights[key]) };
-      await t.throwsAsync(create(g.options as never, f64 as never), err(TypeError, new RegExp(`weight '${escape(key)}' .* must be a Float32Array, got Float64Array`)), `f64 ${key}`);
-    }
-    await t.throwsAsync(create(g.options as never, { ...g.weights, "extra.weight": new Float32Array(1) }), err(Error, /does not use weight 'extra\.weight' \(its weights are /));
-    await t.notThrowsAsync(create(g.options as never, { ...g.weights, "bn1.num_batches_tracked": new Float32Array(1) }), "num_batches_tracked is ignored");
-  });
-
-  test(`${name}: use after dispose throws; dispose is idempotent`, async (t) => {
-    const { block } = await good(create, g);
-    const io = block.io(g.dims);
-    block.dispose();
-    block.dispose();
-    t.throws(() => block.run(g.x, g.dims), err(Error, /has been disposed/));
-    t.throws(() => block.io(g.dims), err(Error, /has been disposed/));
-    t.throws(() => io.run(), err(Error, /has been disposed/));
-  });
-
-  test(`${name}: io has the output's shape and agrees with run; shapes change between calls`, async (t) => {
-    const { block, expected } = await good(create, g);
-    t.throws(() => block.io([n, c + 1, h, w]), err(RangeError, /built for \d+ channels/));
-    const io = block.io(g.dims);
-    t.deepEqual(io.outDims, g.outDims);
-    io.input.set(g.x);
-    t.deepEqual(io.run(), expected);
-    const bigger: number[] = [n + 2, c, h + 4, w + 3];
-    const x2 = new Float32Array(bigger.reduce((a, b) => a * b, 1)).fill(0.25);
-    t.is(block.run(x2, bigger).length, block.outputDims(bigger as never).reduce((a, b) => a * b, 1));
-    stillWorks(t, block, g, expected);
-    io.dispose();
-  });
-}
+badInputSuite("cbam", createCBAM, "default_c6.safetensors");
+badInputSuite("bam", createBAM, "c6_reduction_2_add.safetensors");
+badInputSuite("se_resblock", createSEResBlock, "reduction_3_c10.safetensors");
+badInputSuite("cbam_basicblock", createCBAMBasicBlock, "stride2_downsample.safetensors");
 
 test("in place: out may be x for CBAM, BAM, SEResBlock and the identity BasicBlock, and for a BasicBlock whose downsample keeps the shape", async (t) => {
   const cases: Array<[string, Factory, string]> = [
