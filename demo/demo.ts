@@ -1,17 +1,21 @@
 // `npm start`: every block on sample tensors, checked against PyTorch's goldens, with its time per call.
 
 import { readdirSync } from "node:fs";
-import { type Block, createCSE, createSCSE, createSE, createSSE } from "../dist/index.js";
+import { type Block, createBAM, createCBAM, createCBAMBasicBlock, createCSE, createSCSE, createSE, createSEResBlock, createSSE } from "../dist/index.js";
 import { compareToGolden, GOLDEN_DIR, goldenCases, readGolden } from "../tests/helpers/golden.js";
 
 type Factory = (options: never, weights: Record<string, Float32Array>) => Promise<Block>;
 
-/** Each block, and the golden whose input is timed (the largest at default options). */
+/** Each block, and the golden whose input is timed (the largest at default options, or the articles' own). */
 const BLOCKS: Array<[string, Factory, string]> = [
   ["se", createSE, "shape_n1_c64_56x56.safetensors"],
   ["cse", createCSE, "shape_n3_c64_56x56.safetensors"],
   ["sse", createSSE, "shape_n3_c64_56x56.safetensors"],
   ["scse", createSCSE, "shape_n3_c64_56x56.safetensors"],
+  ["cbam", createCBAM, "article_official_c64.safetensors"],
+  ["bam", createBAM, "article_official_c64.safetensors"],
+  ["se_resblock", createSEResBlock, "article_resblocksqex_c64.safetensors"],
+  ["cbam_basicblock", createCBAMBasicBlock, "stride2_c20_to_c36_large.safetensors"],
 ];
 
 /** Median milliseconds per call of `fn` over batches filling about `budgetMs`. */
@@ -50,7 +54,7 @@ for (const [name, create, timed] of BLOCKS) {
 
   const g = readGolden(name, timed);
   const block = await create(g.options as never, g.weights);
-  const out = new Float32Array(g.x.length);
+  const out = new Float32Array(block.outputDims(g.dims).reduce((a, b) => a * b, 1));
   const copying = timePerCall(() => block.run(g.x, g.dims, out));
   const io = block.io(g.dims);
   io.input.set(g.x);
