@@ -1,7 +1,7 @@
 // excite's WebAssembly module: every export takes byte offsets into this module's memory.
 
 export { alloc, free } from "./memory";
-export { f32_gavgpool_cw, f32_gmaxpool_cw } from "./kernels/f32-gpool";
+export { f32_gavgpool_cw, f32_gmaxpool_cw, f32_gavgmaxpool_cw } from "./kernels/f32-gpool";
 export { f32_dense } from "./kernels/f32-dense";
 export { f32_conv1x1_o1_cw } from "./kernels/f32-conv1x1";
 export { f32_vsigmoid, f32_vhardsigmoid, f32_vrelu, f32_vsilu, f32_vhardswish } from "./kernels/f32-vunary";

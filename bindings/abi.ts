@@ -9,6 +9,7 @@ export interface ExciteExports {
 
   f32_gavgpool_cw(x: Ptr, planes: number, hw: number, y: Ptr): void;
   f32_gmaxpool_cw(x: Ptr, planes: number, hw: number, y: Ptr): void;
+  f32_gavgmaxpool_cw(x: Ptr, planes: number, hw: number, mean: Ptr, max: Ptr): void;
   f32_dense(x: Ptr, rows: number, inDim: number, w: Ptr, bias: Ptr, outDim: number, y: Ptr): void;
   f32_conv1x1_o1_cw(x: Ptr, n: number, c: number, hw: number, w: Ptr, bias: Ptr, q: Ptr): void;
   f32_vsigmoid(x: Ptr, n: number, y: Ptr): void;

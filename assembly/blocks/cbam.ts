@@ -9,7 +9,7 @@
 import { convScratchBytes, f32_conv2d_nchw } from "../kernels/f32-conv2d";
 import { scaledChannelStats } from "../kernels/f32-cpool";
 import { f32_dense } from "../kernels/f32-dense";
-import { planeL2, planeLse, planeMax, planeMean } from "../kernels/f32-gpool";
+import { planeL2, planeLse, planeMax, planeMean, planeMeanMax } from "../kernels/f32-gpool";
 import { f32_vscale_channel_cw } from "../kernels/f32-vscale";
 import { f32_vscale_cs_cw, scaleCSResidualRelu } from "../kernels/f32-vscale-cs";
 import { f32_vrelu, f32_vsigmoid } from "../kernels/f32-vunary";
@@ -62,7 +62,7 @@ export function cbam_f32_nchw_scratch_bytes(n: i32, c: i32, h: i32, w: i32, r: i
  * and `maxFirst` (map order max-mean) apply. With residual ≠ 0 (shaped as x), y = relu(CBAM(x) + residual).
  * y may alias x and residual.
  */
-@inline export function cbamForward(
+export function cbamForward(
   x: usize, y: usize, n: i32, c: i32, h: i32, w: i32, scratch: usize,
   r: i32, w1: usize, b1: usize, w2: usize, b2: usize, pools: i32,
   spatial: bool, k: i32, sw: usize, sb: usize, maxFirst: bool, residual: usize,
@@ -78,8 +78,13 @@ export function cbam_f32_nchw_scratch_bytes(n: i32, c: i32, h: i32, w: i32, r: i
   const planeBytes = <usize>hw << 2;
   const planes = n * c;
   let plane = x;
+  // The default pools, avg and max (in either order), in one read of each plane.
+  const avgFirst = poolCode(pools, 0) == CBAM_POOL_AVG;
+  const avgMax = np == 2 && poolCode(pools, avgFirst ? 1 : 0) == CBAM_POOL_MAX && poolCode(pools, avgFirst ? 0 : 1) == CBAM_POOL_AVG;
+  const meanRow = pooled + (avgFirst ? 0 : <usize>planes << 2), maxRow = pooled + (avgFirst ? <usize>planes << 2 : 0);
   for (let i = 0; i < planes; i++, plane += planeBytes) {
-    for (let p = 0; p < np; p++) store<f32>(pooled + (<usize>(p * planes + i) << 2), poolPlane(poolCode(pools, p), plane, hw));
+    if (avgMax) planeMeanMax(plane, hw, meanRow + (<usize>i << 2), maxRow + (<usize>i << 2));
+    else for (let p = 0; p < np; p++) store<f32>(pooled + (<usize>(p * planes + i) << 2), poolPlane(poolCode(pools, p), plane, hw));
   }
   f32_dense(pooled, rows, c, w1, b1, r, hidden);
   f32_vrelu(hidden, rows * r, hidden);

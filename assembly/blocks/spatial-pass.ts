@@ -1,7 +1,7 @@
-// The output pass of sSE and scSE, fused, over tiles of 32 pixels held in registers: the 1×1
-// squeeze over all channels gives the tile's spatial gate q (eight vectors), then the same
-// pixels of every channel (still in L1) are recalibrated and written. The input is read from
-// memory once and the output written once; the remainder of a plane goes four pixels at a time.
+// The output pass of sSE and scSE, fused, over tiles of pixels (f32-conv1x1.ts sizes them so a
+// tile's input stays in L2): the 1×1 squeeze over all channels gives the tile's spatial gate q,
+// then the same pixels of every channel are recalibrated and written. The input is read from
+// memory once and the output written once.
 
 import { conv1x1Tile, SQUEEZE_TILE, tilePixels } from "../kernels/f32-conv1x1";
 import { storeLanes } from "../simd";
@@ -35,10 +35,8 @@ import { vgate } from "../vmath";
   x: usize, y: usize, n: i32, c: i32, hw: i32, w: usize, bias: usize, s: usize,
   gate: i32, alpha: f32, beta: f32,
 ): void {
-  const op = changetype<Op>(0);
   const planeBytes = <usize>hw << 2;
-  const b = f32x4.splat(bias ? load<f32>(bias) : 0);
-  const va = f32x4.splat(alpha), vb = f32x4.splat(beta);
+  const b: f32 = bias ? load<f32>(bias) : 0;
   const tile = tilePixels(c);
   const q = SQUEEZE_TILE;
   for (let img = 0; img < n; img++, x += planeBytes * c, y += planeBytes * c, s += <usize>c << 2) {
@@ -46,25 +44,42 @@ import { vgate } from "../vmath";
       const tw = min(tile, hw - t);
       const off = <usize>t << 2;
       conv1x1Tile(x + off, c, planeBytes, w, q, tw);
-      const bytes = <usize>(tw + 3 & ~3) << 2;
-      for (let o: usize = 0; o < bytes; o += 16) v128.store(q + o, vgate(f32x4.add(v128.load(q + o), b), gate, va, vb));
-      const full = <usize>(tw & ~3) << 2;
-      const lanes = tw & 3;
-      let xp = x + off, yp = y + off, sp = s;
-      const full16 = full & ~63;
-      for (let ch = 0; ch < c; ch++, xp += planeBytes, yp += planeBytes, sp += 4) {
-        const sv = op.channel(sp);
-        let o: usize = 0;
-        for (; o < full16; o += 64) {
-          const xo = xp + o, yo = yp + o, qo = q + o;
-          v128.store(yo, op.apply(v128.load(xo), sv, v128.load(qo)));
-          v128.store(yo, op.apply(v128.load(xo, 16), sv, v128.load(qo, 16)), 16);
-          v128.store(yo, op.apply(v128.load(xo, 32), sv, v128.load(qo, 32)), 32);
-          v128.store(yo, op.apply(v128.load(xo, 48), sv, v128.load(qo, 48)), 48);
-        }
-        for (; o < full; o += 16) v128.store(yp + o, op.apply(v128.load(xp + o), sv, v128.load(q + o)));
-        if (lanes) storeLanes(yp + o, op.apply(v128.load(xp + o), sv, v128.load(q + o)), lanes);
-      }
+      gateTile(q, tw, b, gate, alpha, beta);
+      recalibrateTile<Op>(x + off, y + off, c, planeBytes, s, q, tw);
     }
   }
+}
+
+/**
+ * Writes y[c, i] = Op(x[c, i], s[c], q[i]) for the tw pixels at x (and y) of every channel;
+ * q holds the tile's spatial gate (whole vectors), planeBytes is the channel stride.
+ */
+export function recalibrateTile<Op>(x: usize, y: usize, c: i32, planeBytes: usize, s: usize, q: usize, tw: i32): void {
+  const op = changetype<Op>(0);
+  const full = <usize>(tw & ~3) << 2;
+  const full16 = full & ~63;
+  const lanes = tw & 3;
+  for (let ch = 0; ch < c; ch++, x += planeBytes, y += planeBytes, s += 4) {
+    const sv = op.channel(s);
+    let o: usize = 0;
+    for (; o < full16; o += 64) {
+      const xo = x + o, yo = y + o, qo = q + o;
+      v128.store(yo, op.apply(v128.load(xo), sv, v128.load(qo)));
+      v128.store(yo, op.apply(v128.load(xo, 16), sv, v128.load(qo, 16)), 16);
+      v128.store(yo, op.apply(v128.load(xo, 32), sv, v128.load(qo, 32)), 32);
+      v128.store(yo, op.apply(v128.load(xo, 48), sv, v128.load(qo, 48)), 48);
+    }
+    for (; o < full; o += 16) v128.store(y + o, op.apply(v128.load(x + o), sv, v128.load(q + o)));
+    if (lanes) storeLanes(y + o, op.apply(v128.load(x + o), sv, v128.load(q + o)), lanes);
+  }
+}
+
+/**
+ * q[i] = gate(q[i] + bias) over the tw pixels of a tile's squeeze (whole vectors). A function of
+ * its own, called once per tile, so that the gates' code is in the module once.
+ */
+export function gateTile(q: usize, tw: i32, bias: f32, gate: i32, alpha: f32, beta: f32): void {
+  const b = f32x4.splat(bias), va = f32x4.splat(alpha), vb = f32x4.splat(beta);
+  const end = q + (<usize>(tw + 3 & ~3) << 2);
+  for (; q < end; q += 16) v128.store(q, vgate(f32x4.add(v128.load(q), b), gate, va, vb));
 }

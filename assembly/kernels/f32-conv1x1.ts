@@ -24,7 +24,7 @@ export const SQUEEZE_TILE: usize = memory.data(MAX_TILE * 4 + 16, 16);
  * tw over-read the next plane or the read pad and mean nothing); planeBytes is the channel
  * stride, w is [C].
  */
-@inline export function conv1x1Tile(x: usize, c: i32, planeBytes: usize, w: usize, q: usize, tw: i32): void {
+export function conv1x1Tile(x: usize, c: i32, planeBytes: usize, w: usize, q: usize, tw: i32): void {
   const bytes = <usize>(tw + 3 & ~3) << 2;
   const bytes16 = bytes & ~63;
   memory.fill(q, 0, bytes);

@@ -3,20 +3,26 @@
 import { hmax, hsum } from "../simd";
 import { vexpNonPositive } from "../vmath";
 
-// A reduction is an identity, a vector step, a scalar step and a lane reduction; `reducePlane`
-// is instantiated per marker class with everything inlined.
+// A reduction is an identity, a vector step, a scalar step and a lane reduction, plus how the
+// NaNs its vector step may drop are flagged; `reducePlane` is instantiated per marker class with
+// everything inlined.
 @final class Sum {
   @inline init(): v128 { return f32x4.splat(0); }
   @inline step(acc: v128, v: v128): v128 { return f32x4.add(acc, v); }
+  @inline nan(flags: v128, _v: v128): v128 { return flags; } // a sum keeps NaN itself
   @inline lanes(acc: v128): f32 { return hsum(acc); }
   @inline combine(a: v128, b: v128): v128 { return f32x4.add(a, b); }
   @inline scalar(acc: f32, v: f32): f32 { return acc + v; }
 }
+// The vector step is f32x4.pmax, one instruction (f32x4.max's NaN and ±0 rules cost V8 about
+// eight); pmax drops a NaN, so NaN lanes are flagged apart and the result is NaN if any was
+// seen, as torch.amax.
 @final class Max {
   @inline init(): v128 { return f32x4.splat(-Infinity); }
-  @inline step(acc: v128, v: v128): v128 { return f32x4.max(acc, v); }
+  @inline step(acc: v128, v: v128): v128 { return f32x4.pmax(acc, v); }
+  @inline nan(flags: v128, v: v128): v128 { return v128.or(flags, f32x4.ne(v, v)); }
   @inline lanes(acc: v128): f32 { return hmax(acc); }
-  @inline combine(a: v128, b: v128): v128 { return f32x4.max(a, b); }
+  @inline combine(a: v128, b: v128): v128 { return f32x4.pmax(a, b); }
   @inline scalar(acc: f32, v: f32): f32 { return Mathf.max(acc, v); }
 }
 
@@ -24,24 +30,71 @@ import { vexpNonPositive } from "../vmath";
 @inline function reducePlane<Op>(p: usize, n: i32): f32 {
   const op = changetype<Op>(0);
   let a0 = op.init(), a1 = op.init(), a2 = op.init(), a3 = op.init();
+  let nan = i32x4.splat(0);
   const end16 = p + (<usize>(n & ~15) << 2);
   for (; p < end16; p += 64) {
-    a0 = op.step(a0, v128.load(p));
-    a1 = op.step(a1, v128.load(p, 16));
-    a2 = op.step(a2, v128.load(p, 32));
-    a3 = op.step(a3, v128.load(p, 48));
+    const v0 = v128.load(p), v1 = v128.load(p, 16), v2 = v128.load(p, 32), v3 = v128.load(p, 48);
+    a0 = op.step(a0, v0);
+    a1 = op.step(a1, v1);
+    a2 = op.step(a2, v2);
+    a3 = op.step(a3, v3);
+    nan = op.nan(op.nan(op.nan(op.nan(nan, v0), v1), v2), v3);
   }
   const end4 = p + (<usize>(n & 12) << 2);
-  for (; p < end4; p += 16) a0 = op.step(a0, v128.load(p));
+  for (; p < end4; p += 16) {
+    const v = v128.load(p);
+    a0 = op.step(a0, v);
+    nan = op.nan(nan, v);
+  }
   let acc = op.lanes(op.combine(op.combine(a0, a1), op.combine(a2, a3)));
+  if (v128.any_true(nan)) acc = NaN;
   for (let i = 0; i < (n & 3); i++) acc = op.scalar(acc, load<f32>(p + (<usize>i << 2)));
   return acc;
+}
+
+/**
+ * The mean and the max of the n floats at p in one read (CBAM's default pools), stored at
+ * meanAt and maxAt: the sum as reducePlane<Sum>'s, the max as reducePlane<Max>'s. A NaN among
+ * the values makes the sum NaN, so the max needs no NaN flags of its own: where the sum is NaN
+ * (a NaN, or +∞ with −∞) it is taken again by reducePlane<Max>.
+ */
+export function planeMeanMax(p: usize, n: i32, meanAt: usize, maxAt: usize): void {
+  const start = p;
+  let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
+  let m0 = f32x4.splat(-Infinity), m1 = m0;
+  const end16 = p + (<usize>(n & ~15) << 2);
+  for (; p < end16; p += 64) {
+    const v0 = v128.load(p), v1 = v128.load(p, 16), v2 = v128.load(p, 32), v3 = v128.load(p, 48);
+    s0 = f32x4.add(s0, v0); s1 = f32x4.add(s1, v1); s2 = f32x4.add(s2, v2); s3 = f32x4.add(s3, v3);
+    m0 = f32x4.pmax(m0, f32x4.pmax(v0, v1)); m1 = f32x4.pmax(m1, f32x4.pmax(v2, v3));
+  }
+  const end4 = p + (<usize>(n & 12) << 2);
+  for (; p < end4; p += 16) {
+    const v = v128.load(p);
+    s0 = f32x4.add(s0, v);
+    m0 = f32x4.pmax(m0, v);
+  }
+  let sum: f32 = hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
+  let max: f32 = hmax(f32x4.pmax(m0, m1));
+  for (let i = 0; i < (n & 3); i++) {
+    const v = load<f32>(p + (<usize>i << 2));
+    sum += v;
+    max = Mathf.max(max, v);
+  }
+  store<f32>(meanAt, sum / <f32>n);
+  store<f32>(maxAt, isNaN(sum) ? reducePlane<Max>(start, n) : max);
 }
 
 /** y[p] = mean of plane p (GAP), for `planes` planes of `hw` floats. */
 export function f32_gavgpool_cw(x: usize, planes: i32, hw: i32, y: usize): void {
   const bytes = <usize>hw << 2;
   for (let i = 0; i < planes; i++, x += bytes, y += 4) store<f32>(y, reducePlane<Sum>(x, hw) / <f32>hw);
+}
+
+/** mean[p] and max[p] of plane p in one read of it (CBAM's default pools, SE's 'avgmax'). */
+export function f32_gavgmaxpool_cw(x: usize, planes: i32, hw: i32, mean: usize, max: usize): void {
+  const bytes = <usize>hw << 2;
+  for (let i = 0; i < planes; i++, x += bytes, mean += 4, max += 4) planeMeanMax(x, hw, mean, max);
 }
 
 /** y[p] = max of plane p (GMP). */
@@ -55,6 +108,7 @@ export function f32_gmaxpool_cw(x: usize, planes: i32, hw: i32, y: usize): void 
 @final class SumSquares {
   @inline init(): v128 { return f32x4.splat(0); }
   @inline step(acc: v128, v: v128): v128 { return f32x4.add(acc, f32x4.mul(v, v)); }
+  @inline nan(flags: v128, _v: v128): v128 { return flags; } // a sum keeps NaN itself
   @inline lanes(acc: v128): f32 { return hsum(acc); }
   @inline combine(a: v128, b: v128): v128 { return f32x4.add(a, b); }
   @inline scalar(acc: f32, v: f32): f32 { return acc + v * v; }

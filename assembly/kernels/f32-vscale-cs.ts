@@ -18,6 +18,14 @@ import { storeLanes } from "../simd";
     for (let ch = 0; ch < c; ch++, s += 4, x += planeBytes, y += planeBytes, r += planeBytes) {
       const f = v128.load32_splat(s);
       let i: usize = 0;
+      // Four vectors per step at immediate offsets (one address computation per operand per step).
+      for (; i + 64 <= vecBytes; i += 64) {
+        const xi = x + i, qi = q + i, yi = y + i, ri = r + i;
+        v128.store(yi, op.apply(f32x4.mul(f32x4.mul(v128.load(xi), f), v128.load(qi)), ri));
+        v128.store(yi, op.apply(f32x4.mul(f32x4.mul(v128.load(xi, 16), f), v128.load(qi, 16)), ri + 16), 16);
+        v128.store(yi, op.apply(f32x4.mul(f32x4.mul(v128.load(xi, 32), f), v128.load(qi, 32)), ri + 32), 32);
+        v128.store(yi, op.apply(f32x4.mul(f32x4.mul(v128.load(xi, 48), f), v128.load(qi, 48)), ri + 48), 48);
+      }
       for (; i < vecBytes; i += 16) v128.store(y + i, op.apply(f32x4.mul(f32x4.mul(v128.load(x + i), f), v128.load(q + i)), r + i));
       if (tail) storeLanes(y + i, op.apply(f32x4.mul(f32x4.mul(v128.load(x + i), f), v128.load(q + i)), r + i), tail);
     }
