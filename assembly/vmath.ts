@@ -17,11 +17,15 @@ const P5: f32 = 5.0000001201e-1;
 // Below this e^z is under 1.7e-38; clamping here keeps 2^n a normal float (n ≥ −125 after
 // rounding, and e^r > 1 when n = −126), so the exponent can be added as an integer.
 const EXP_MIN: f32 = -87.0;
+// 1.5·2^23: adding it to |v| < 2^22 rounds v to the nearest integer (ties to even, as
+// f32x4.nearest) and leaves that integer in the low mantissa bits of the sum.
+const ROUND_MAGIC: f32 = 12582912.0;
 
 /** e^z for z ≤ 0 (NaN stays NaN; z below −87 gives e^−87). */
 @inline export function vexpNonPositive(z: v128): v128 {
-  z = f32x4.max(z, f32x4.splat(EXP_MIN));
-  const n = f32x4.nearest(f32x4.mul(z, f32x4.splat(LOG2E)));
+  z = f32x4.pmax(z, f32x4.splat(EXP_MIN)); // z < −87 ? −87 : z, so NaN stays NaN
+  const t = f32x4.add(f32x4.mul(z, f32x4.splat(LOG2E)), f32x4.splat(ROUND_MAGIC));
+  const n = f32x4.sub(t, f32x4.splat(ROUND_MAGIC));
   let r = f32x4.sub(z, f32x4.mul(n, f32x4.splat(LN2_HI)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(LN2_LO)));
   let p = madd(f32x4.splat(P0), r, f32x4.splat(P1));
@@ -30,7 +34,9 @@ const EXP_MIN: f32 = -87.0;
   p = madd(p, r, f32x4.splat(P4));
   p = madd(p, r, f32x4.splat(P5));
   p = f32x4.add(madd(p, f32x4.mul(r, r), r), f32x4.splat(1));
-  const scale = i32x4.shl(i32x4.trunc_sat_f32x4_s(n), 23);
+  // n's bits, shifted from t's mantissa into the exponent field, scale p by 2^n (the bits above
+  // wrap away); NaN lanes add nothing, so they stay NaN.
+  const scale = v128.and(i32x4.shl(t, 23), f32x4.eq(z, z));
   return i32x4.add(p, scale);
 }
 

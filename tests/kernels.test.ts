@@ -168,6 +168,11 @@ test("f32_vsigmoid: extremes and NaN", (t) => {
     const got = Array.from(a.read(y, x.length));
     got.slice(0, 10).forEach((v, i) => t.true(Math.abs(v - sigmoid(x[i])) <= 2e-7, `σ(${x[i]}) = ${v}`));
     t.true(Number.isNaN(got[10]), "σ(NaN) is NaN");
+    // NaNs with payloads (which arithmetic carries along) stay NaN too
+    const payloads = new Float32Array(new Uint32Array([0x7fc0beef, 0xffc00001, 0x7fffffff, 0xff80ffff]).buffer);
+    const q = a.fresh(4);
+    wasm.f32_vsigmoid(a.put(payloads), 4, q);
+    t.true(Array.from(a.read(q, 4)).every(Number.isNaN), "σ of NaNs with payloads is NaN");
   });
 });
 
