@@ -4,7 +4,7 @@
 
 import type { ExciteExports } from "./abi.js";
 import { type Heap, HeapArray, Workspace } from "./memory.js";
-import { checkDims, checkInput, checkOut, type Dims, numel } from "./validate.js";
+import { checkInput, checkInputDims, checkOut, type Dims, numel } from "./validate.js";
 import type { WeightPack } from "./weights.js";
 
 const align16 = (bytes: number): number => (bytes + 15) & ~15;
@@ -95,8 +95,7 @@ export abstract class Block {
    */
   io(dims: readonly number[]): BlockIO {
     this.checkAlive();
-    const d = checkDims(dims);
-    if (d[1] !== this.inChannels) throw new RangeError(`excite: this block was built for ${this.inChannels} channels, but dims [${d.join(", ")}] has C = ${d[1]}`);
+    const d = checkInputDims(dims, this.inChannels);
     const io = new BlockIO(this, d, this.outputDims(d), (x, y) => this.execute(x, y, d, this.scratch.reserve(this.scratchBytes(d))), (b) => this.ios.delete(b));
     this.ios.add(io);
     return io;

@@ -22,11 +22,17 @@ export function checkDims(dims: unknown, what = "dims"): Dims {
   return [n, c, h, w];
 }
 
+/** Input dims of a block built for `channels` input channels. */
+export function checkInputDims(dims: unknown, channels: number): Dims {
+  const d = checkDims(dims);
+  if (d[1] !== channels) throw new RangeError(`excite: this block was built for ${channels} channels, but dims [${d.join(", ")}] has C = ${d[1]}`);
+  return d;
+}
+
 /** The input of a block built for `channels` channels: returns its dims. */
 export function checkInput(x: unknown, dims: unknown, channels: number): Dims {
   if (!(x instanceof Float32Array)) throw new TypeError(`excite: the input must be a Float32Array, got ${describe(x)}`);
-  const d = checkDims(dims);
-  if (d[1] !== channels) throw new RangeError(`excite: this block was built for ${channels} channels, but dims [${d.join(", ")}] has C = ${d[1]}`);
+  const d = checkInputDims(dims, channels);
   const expected = d[0] * d[1] * d[2] * d[3];
   if (x.length !== expected) throw new RangeError(`excite: the input has ${x.length} elements, but dims [${d.join(", ")}] need N·C·H·W = ${expected}`);
   return d;
