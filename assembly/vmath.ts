@@ -1,5 +1,6 @@
 // Vector (f32x4) elementwise math: exp, the gates and the activations of SPEC §1.
 
+import { ACT_HARDSWISH, ACT_RELU, ACT_SILU, GATE_HARDSIGMOID } from "../bindings/constants";
 import { madd } from "./simd";
 
 // exp(z) = 2^n · e^r with n = round(z / ln2) and r = z − n·ln2 in [−ln2/2, ln2/2].
@@ -68,14 +69,6 @@ const ROUND_MAGIC: f32 = 12582912.0;
   const t = f32x4.min(f32x4.max(f32x4.add(x, f32x4.splat(3)), f32x4.splat(0)), f32x4.splat(6));
   return f32x4.div(f32x4.mul(x, t), f32x4.splat(6));
 }
-
-// Codes shared with bindings/abi.ts.
-export const ACT_NONE = 0;
-export const ACT_RELU = 1;
-export const ACT_SILU = 2;
-export const ACT_HARDSWISH = 3;
-export const GATE_SIGMOID = 0;
-export const GATE_HARDSIGMOID = 1;
 
 /** The activation `act` (ACT_*) of x. */
 @inline export function vactivation(x: v128, act: i32): v128 {

@@ -1,8 +1,11 @@
 // Gate options shared by the SE family: 'sigmoid', or 'hardsigmoid' clamp(alpha·x + beta, 0, 1)
 // with PyTorch's alpha = 1/6, beta = 1/2 unless `hardSigmoid` says otherwise (ONNX/Paddle: 0.2, 0.5).
 
-import { GATE, type Gate } from "./abi.js";
+import { GATE_HARDSIGMOID, GATE_SIGMOID } from "./constants.js";
 import { checkOptionKeys, finite, oneOf } from "./validate.js";
+
+export const GATES = { sigmoid: GATE_SIGMOID, hardsigmoid: GATE_HARDSIGMOID } as const;
+export type Gate = keyof typeof GATES;
 
 export interface HardSigmoidOptions {
   alpha?: number;
@@ -25,11 +28,11 @@ export interface GateArgs {
 
 export const GATE_OPTION_KEYS = ["gate", "hardSigmoid"] as const;
 
-export function parseGate(block: string, options: GateOptions): GateArgs {
-  const gate = oneOf(block, "gate", options.gate, Object.keys(GATE) as Gate[], "sigmoid");
+export function parseGate(block: string, options: GateOptions, fallback: Gate = "sigmoid"): GateArgs {
+  const gate = oneOf(block, "gate", options.gate, Object.keys(GATES) as Gate[], fallback);
   const hs: HardSigmoidOptions = options.hardSigmoid === undefined ? {} : checkOptionKeys(`${block} hardSigmoid`, options.hardSigmoid, ["alpha", "beta"]);
   return {
-    gate: GATE[gate],
+    gate: GATES[gate],
     alpha: finite(block, "hardSigmoid.alpha", hs.alpha, 1 / 6),
     beta: finite(block, "hardSigmoid.beta", hs.beta, 0.5),
   };

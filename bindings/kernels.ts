@@ -9,12 +9,16 @@
 // the result's length, and it may be an input). Bad input throws before anything is written.
 
 import type { ExciteExports } from "./abi.js";
+import { CallRecord } from "./call.js";
+import { convRecord } from "./conv-params.js";
+import { EPILOGUE_NONE, EPILOGUE_RELU, POOL_AVG, POOL_LP, POOL_LSE, POOL_MAX } from "./constants.js";
 import { type Heap, MAX_FLOATS, sharedHeap, Workspace } from "./memory.js";
-import { scratchWithinMemory } from "./scratch.js";
+import { ParamRecord } from "./params.js";
 import { bool, checkDims, checkInput, checkOptionKeys, type Dims, finite, oneOf, positiveInt } from "./validate.js";
 
 let heap: Heap | undefined;
 let workspace: Workspace | undefined;
+let convCall: CallRecord | undefined;
 
 /** Instantiates the module the kernels run in (shared with the blocks). Await it once before calling a kernel. */
 async function ready(): Promise<void> {
@@ -22,6 +26,7 @@ async function ready(): Promise<void> {
   const h = await sharedHeap();
   heap ??= h;
   workspace ??= new Workspace(h);
+  convCall ??= new CallRecord(h, { plan: h.wasm.f32_conv2d_nchw_plan, run: h.wasm.f32_conv2d_nchw_run });
 }
 
 const regionBytes = (floats: number): number => ((floats * 4 + 15) & ~15) + 16;
@@ -87,10 +92,8 @@ function globalPool(x: Float32Array, dims: readonly number[], pool: GlobalPool =
   const [n, c, h, w] = input(x, dims);
   const kind = oneOf("kernels.globalPool", "pool", pool, ["avg", "max", "lp", "lse"] as const, "avg");
   const target = checkOutput("globalPool", out, n * c, `[${n}, ${c}]`);
-  return call("globalPool", [x], n * c, target, (m, [xp], y) => {
-    const f = { avg: m.f32_gavgpool_cw, max: m.f32_gmaxpool_cw, lp: m.f32_glppool_cw, lse: m.f32_glsepool_cw }[kind];
-    f(xp, n * c, h * w, y);
-  });
+  const code = { avg: POOL_AVG, max: POOL_MAX, lp: POOL_LP, lse: POOL_LSE }[kind];
+  return call("globalPool", [x], n * c, target, (m, [xp], y) => m.f32_gpool_cw(xp, n * c, h * w, code, y));
 }
 
 /** The pool over the channels at every pixel of x [N, C, H, W] → [N, 1, H, W]: 'avg' (meanC) or 'max' (maxC). */
@@ -98,9 +101,10 @@ function channelPool(x: Float32Array, dims: readonly number[], pool: ChannelPool
   const [n, c, h, w] = input(x, dims);
   const kind = oneOf("kernels.channelPool", "pool", pool, ["avg", "max"] as const, "avg");
   const target = checkOutput("channelPool", out, n * h * w, `[${n}, 1, ${h}, ${w}]`);
-  return call("channelPool", [x], n * h * w, target, (m, [xp], y) => {
-    (kind === "max" ? m.f32_cmaxpool_cw : m.f32_cavgpool_cw)(xp, n, c, h * w, y);
-  });
+  // both statistics are taken in one pass; the one not asked for goes to scratch
+  return call("channelPool", [x], n * h * w, target, (m, [xp], y, other) => {
+    m.f32_cpool_cw(xp, n, c, h * w, kind === "max" ? y : other, kind === "max" ? other : y);
+  }, () => regionBytes(n * h * w));
 }
 
 // ---- convolution and linear layers ----
@@ -184,13 +188,20 @@ function convolve(fn: string, x: Float32Array, dims: readonly number[], params: 
   const outLength = g.outDims[0] * g.outDims[1] * g.outDims[2] * g.outDims[3];
   const target = checkOutput(fn, out, outLength, `[${g.outDims.join(", ")}]`);
   const kdim = (c / g.groups) * g.kh * g.kw;
-  const packedBytes = regionBytes(g.o * kdim);
   const inputs = [x, params.weight, ...(params.bias ? [params.bias] : [])];
-  // scratch: the packed weights, then the convolution's own scratch
+  // scratch: the packed weights; the call's own scratch is the conv call record's
   return call(fn, inputs, outLength, target, (m, [xp, raw, bias], y, packed) => {
     m.f32_conv2d_pack(raw, g.o, kdim, g.groups, packed);
-    m.f32_conv2d_nchw(xp, n, c, h, w, packed, bias ?? 0, g.o, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.ph, g.pw, g.groups, params.relu ?? false, 0, 0, packed + packedBytes, y);
-  }, (m) => scratchWithinMemory(`kernels.${fn}`, d, packedBytes + m.f32_conv2d_nchw_scratch_bytes(c, h, w, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.ph, g.pw, g.groups, 0)));
+    const record = new ParamRecord(heap!, convRecord({
+      cin: c, cout: g.o, kh: g.kh, kw: g.kw, stride: [g.sh, g.sw], padding: [g.ph, g.pw], dilation: [g.dh, g.dw], groups: g.groups,
+      epilogue: params.relu ? EPILOGUE_RELU : EPILOGUE_NONE, weight: "weight", bias: bias === undefined ? undefined : "bias",
+    }, { ptr: (key) => (key === "weight" ? packed : bias) }));
+    try {
+      convCall!.run(convCall!.plan(record.ptr, { x: xp, y, n, h, w }, `kernels.${fn}`, d));
+    } finally {
+      record.free();
+    }
+  }, () => regionBytes(g.o * kdim));
 }
 
 /** A 1×1 convolution of x [N, C, H, W] by weight [O, C] (or [O, C, 1, 1]) plus bias [O] → [N, O, H, W]. */
@@ -250,7 +261,7 @@ function scaleChannels(x: Float32Array, dims: readonly number[], s: Float32Array
   const [n, c, h, w] = input(x, dims);
   floatArray("scaleChannels", "s", s, n * c, `[${n}, ${c}]`);
   const target = checkOutput("scaleChannels", out, x.length, `[${n}, ${c}, ${h}, ${w}]`);
-  return call("scaleChannels", [x, s], x.length, target, (m, [xp, sp], y) => m.f32_vscale_channel_cw(xp, n * c, h * w, sp, y));
+  return call("scaleChannels", [x, s], x.length, target, (m, [xp, sp], y) => m.f32_vscale_channel_cw(xp, h * w, sp, y, 0, n * c));
 }
 
 /** y[n, c, h, w] = x[n, c, h, w]·q[n, h, w] (sSE's scaling), q [N, 1, H, W]. */
@@ -258,7 +269,7 @@ function scaleSpatial(x: Float32Array, dims: readonly number[], q: Float32Array,
   const [n, c, h, w] = input(x, dims);
   floatArray("scaleSpatial", "q", q, n * h * w, `[${n}, 1, ${h}, ${w}]`);
   const target = checkOutput("scaleSpatial", out, x.length, `[${n}, ${c}, ${h}, ${w}]`);
-  return call("scaleSpatial", [x, q], x.length, target, (m, [xp, qp], y) => m.f32_vscale_spatial_cw(xp, n, c, h * w, qp, y));
+  return call("scaleSpatial", [x, q], x.length, target, (m, [xp, qp], y) => m.f32_vscale_spatial_cw(xp, c, h * w, qp, y, 0, n * c));
 }
 
 /** The kernels behind the blocks, over Float32Arrays (NCHW). `await kernels.ready()` before the first call. */

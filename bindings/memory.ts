@@ -13,6 +13,8 @@ const MAX_ALLOC_BYTES = 2 ** 32 - 2 ** 16;
 /** The module's memory and heap. One per instantiated module, shared by every block. */
 export class Heap {
   private view: Float32Array = new Float32Array(0);
+  private words: Int32Array = new Int32Array(0);
+  private doubles: Float64Array = new Float64Array(0);
 
   constructor(readonly wasm: ExciteExports) {}
 
@@ -23,6 +25,18 @@ export class Heap {
   get f32(): Float32Array {
     if (this.view.buffer !== this.wasm.memory.buffer) this.view = new Float32Array(this.wasm.memory.buffer);
     return this.view;
+  }
+
+  /** All of memory as 32-bit integers (as `f32`, fetch it after allocating). */
+  get i32(): Int32Array {
+    if (this.words.buffer !== this.wasm.memory.buffer) this.words = new Int32Array(this.wasm.memory.buffer);
+    return this.words;
+  }
+
+  /** All of memory as doubles (index = byte offset / 8). */
+  get f64(): Float64Array {
+    if (this.doubles.buffer !== this.wasm.memory.buffer) this.doubles = new Float64Array(this.wasm.memory.buffer);
+    return this.doubles;
   }
 
   /** `floats` floats (16-byte aligned, plus the kernels' read pad); returns a byte offset. */

@@ -3,38 +3,78 @@
 
 import { MAX_FLOATS } from "./memory.js";
 
-/** [N, C, H, W]. */
+/** A tensor's dims, in its layout's order: [N, C, H, W] (NCHW) or [N, H, W, C] (NHWC). */
 export type Dims = readonly [number, number, number, number];
 
-const describe = (v: unknown): string =>
+export type Layout = "nchw" | "nhwc";
+
+/** A tensor's logical shape, whatever its layout. */
+export interface Shape {
+  readonly n: number;
+  readonly c: number;
+  readonly h: number;
+  readonly w: number;
+}
+
+const AXES: Record<Layout, string> = { nchw: "NCHW", nhwc: "NHWC" };
+
+export const describe = (v: unknown): string =>
   v === null ? "null" : Array.isArray(v) ? `an array of length ${v.length}` : typeof v === "object" ? (v.constructor?.name ?? "an object") : `${typeof v} ${String(v)}`;
 
-/** `dims` as [N, C, H, W] of positive safe integers whose product fits the module's memory. */
-export function checkDims(dims: unknown, what = "dims"): Dims {
-  if (!Array.isArray(dims) || dims.length !== 4) throw new TypeError(`excite: ${what} must be an array [N, C, H, W] of length 4, got ${describe(dims)}`);
+/** The shape of dims `d` in `layout`. */
+export const shapeOf = (d: Dims, layout: Layout): Shape => (layout === "nchw" ? { n: d[0], c: d[1], h: d[2], w: d[3] } : { n: d[0], h: d[1], w: d[2], c: d[3] });
+/** The dims of `s` in `layout`. */
+export const dimsOf = (s: Shape, layout: Layout): Dims => (layout === "nchw" ? [s.n, s.c, s.h, s.w] : [s.n, s.h, s.w, s.c]);
+
+/** `dims` as four positive safe integers, in `layout`'s order, whose product fits the module's memory. */
+export function checkDims(dims: unknown, layout: Layout = "nchw", what = "dims"): Dims {
+  const axes = AXES[layout];
+  if (!Array.isArray(dims) || dims.length !== 4) throw new TypeError(`excite: ${what} must be an array [${axes.split("").join(", ")}] of length 4, got ${describe(dims)}`);
   dims.forEach((d, i) => {
     if (typeof d !== "number" || !Number.isSafeInteger(d) || d < 1) {
-      throw new RangeError(`excite: ${what}[${i}] (${"NCHW"[i]}) must be a positive safe integer, got ${describe(d)}`);
+      throw new RangeError(`excite: ${what}[${i}] (${axes[i]}) must be a positive safe integer, got ${describe(d)}`);
     }
   });
-  const [n, c, h, w] = dims as number[];
-  if (n * c * h * w > MAX_FLOATS) throw new RangeError(`excite: ${what} [${dims.join(", ")}] has more than ${MAX_FLOATS} elements`);
-  return [n, c, h, w];
+  const d = dims as unknown as Dims;
+  if (d[0] * d[1] * d[2] * d[3] > MAX_FLOATS) throw new RangeError(`excite: ${what} [${d.join(", ")}] has more than ${MAX_FLOATS} elements`);
+  return [d[0], d[1], d[2], d[3]];
 }
 
 /** Input dims of a block built for `channels` input channels. */
-export function checkInputDims(dims: unknown, channels: number): Dims {
-  const d = checkDims(dims);
-  if (d[1] !== channels) throw new RangeError(`excite: this block was built for ${channels} channels, but dims [${d.join(", ")}] has C = ${d[1]}`);
+export function checkInputDims(dims: unknown, channels: number, layout: Layout = "nchw"): Dims {
+  const d = checkDims(dims, layout);
+  const c = shapeOf(d, layout).c;
+  if (c !== channels) throw new RangeError(`excite: this block was built for ${channels} channels, but dims [${d.join(", ")}] (${AXES[layout]}) has C = ${c}`);
   return d;
 }
 
-/** The input of a block built for `channels` channels: returns its dims. */
-export function checkInput(x: unknown, dims: unknown, channels: number): Dims {
-  if (!(x instanceof Float32Array)) throw new TypeError(`excite: the input must be a Float32Array, got ${describe(x)}`);
-  const d = checkInputDims(dims, channels);
+/** Whether `a` is a view of a detached ArrayBuffer (Node 20 has no ArrayBuffer.prototype.detached: constructing a view of one throws). */
+export function isDetached(a: ArrayBufferView): boolean {
+  if (a.byteLength !== 0 || a.buffer.byteLength !== 0) return false;
+  try {
+    new Uint8Array(a.buffer);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** A tensor operand `name` (e.g. "the input") of dims `d`. */
+export function checkTensor(name: string, x: unknown, d: Dims, layout: Layout = "nchw"): Float32Array {
+  if (!(x instanceof Float32Array)) throw new TypeError(`excite: ${name} must be a Float32Array, got ${describe(x)}`);
   const expected = d[0] * d[1] * d[2] * d[3];
-  if (x.length !== expected) throw new RangeError(`excite: the input has ${x.length} elements, but dims [${d.join(", ")}] need N·C·H·W = ${expected}`);
+  if (x.length !== expected) {
+    if (isDetached(x)) throw new TypeError(`excite: ${name} is a view of a detached ArrayBuffer (a view of the module's memory taken before it grew?): take the view again`);
+    throw new RangeError(`excite: ${name} has ${x.length} elements, but dims [${d.join(", ")}] need ${AXES[layout].split("").join("·")} = ${expected}`);
+  }
+  return x;
+}
+
+/** The input of a block built for `channels` channels: returns its dims. */
+export function checkInput(x: unknown, dims: unknown, channels: number, layout: Layout = "nchw"): Dims {
+  if (!(x instanceof Float32Array)) throw new TypeError(`excite: the input must be a Float32Array, got ${describe(x)}`);
+  const d = checkInputDims(dims, channels, layout);
+  checkTensor("the input", x, d, layout);
   return d;
 }
 
@@ -85,6 +125,13 @@ export function oneOf<T extends string>(block: string, name: string, v: unknown,
 
 /** R = max(1, floor(C / reduction)), or `reducedChannels` when given (timm rounds it to multiples of 8). */
 export function reducedChannels(block: string, channels: number, reduction: unknown, explicit: unknown, defaultReduction: number): number {
+  // a bad reduction is an error even where reducedChannels overrides it
+  const r = positiveInt(block, "reduction", reduction, defaultReduction);
   if (explicit !== undefined) return positiveInt(block, "reducedChannels", explicit);
-  return Math.max(1, Math.floor(channels / positiveInt(block, "reduction", reduction, defaultReduction)));
+  return Math.max(1, Math.floor(channels / r));
+}
+
+/** The layout option: 'nchw' (PyTorch's, the default) or 'nhwc' (TensorFlow.js's). */
+export function layout(block: string, v: unknown): Layout {
+  return oneOf<Layout>(block, "layout", v, ["nchw", "nhwc"], "nchw");
 }

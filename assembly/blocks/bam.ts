@@ -1,87 +1,84 @@
 // BAM (Park et al., arXiv 1807.06514): y = (1 + σ(combine(mc[n, c], ms[n, i])))·x.
-// Channel: mc = fc2(relu(bn(fc1(GAP(x))))) (bn folded into fc1 at load time).
+// Channel: mc = fc2(relu(bn(fc1(GAP(x))))) (bn folded into fc1 at create).
 // Spatial: t = relu(reduce(x)) (1×1, C → R), `dilatedConvs` × t = relu(dilated_i(t)) (3×3,
 // dilation d, padding d, R → R), ms = final(t) (1×1, R → 1); every bn folded into its conv.
 // x is read by the pooling, the 1×1 reduction and the output pass; y is written once.
 
-import { convScratchBytes, f32_conv2d_nchw } from "../kernels/f32-conv2d";
+import { COMBINE_ADD } from "../../bindings/constants";
+import { Call } from "../call";
 import { f32_dense } from "../kernels/f32-dense";
-import { f32_gavgpool_cw } from "../kernels/f32-gpool";
+import { BamAdd, BamMul, RowsAreChannels, scaleRows } from "../kernels/f32-vscale";
 import { f32_vrelu } from "../kernels/f32-vunary";
-import { storeLanes } from "../simd";
-import { vsigmoid } from "../vmath";
-import { regionBytes } from "./channel-gate";
-import { region64 } from "./scratch";
-
-export const BAM_COMBINE_MUL = 0;
-export const BAM_COMBINE_ADD = 1;
-
-@final class Mul { @inline apply(a: v128, b: v128): v128 { return f32x4.mul(a, b); } }
-@final class Add { @inline apply(a: v128, b: v128): v128 { return f32x4.add(a, b); } }
-
-/** y[n, c, i] = (1 + σ(Op(mc[n, c], ms[n, i])))·x[n, c, i], PyTorch's order of operations. */
-@inline function bamOutput<Op>(x: usize, y: usize, n: i32, c: i32, hw: i32, mc: usize, ms: usize): void {
-  const op = changetype<Op>(0);
-  const planeBytes = <usize>hw << 2;
-  const vecBytes = <usize>(hw & ~3) << 2;
-  const tail = hw & 3;
-  const one = f32x4.splat(1);
-  for (let img = 0; img < n; img++, ms += planeBytes) {
-    for (let ch = 0; ch < c; ch++, mc += 4, x += planeBytes, y += planeBytes) {
-      const f = v128.load32_splat(mc);
-      let i: usize = 0;
-      for (; i < vecBytes; i += 16) v128.store(y + i, f32x4.mul(f32x4.add(one, vsigmoid(op.apply(f, v128.load(ms + i)))), v128.load(x + i)));
-      if (tail) storeLanes(y + i, f32x4.mul(f32x4.add(one, vsigmoid(op.apply(f, v128.load(ms + i)))), v128.load(x + i)), tail);
-    }
-  }
-}
-
-/** The largest scratch of BAM's convs. */
-@inline function convBytes(c: i32, h: i32, w: i32, r: i32, dilation: i32): u64 {
-  return max(
-    convScratchBytes(c, h, w, 1, 1, 1, 1, 1, 1, 0, 0, 1, 0),
-    convScratchBytes(r, h, w, 3, 3, 1, 1, dilation, dilation, dilation, dilation, 1, 0),
-  );
-}
-
-/** Scratch bytes (exact, see scratch.ts): pooled, hidden and mc; two [n, r, h, w] buffers; ms; the largest conv scratch. */
-export function bam_f32_nchw_scratch_bytes(n: i32, c: i32, h: i32, w: i32, r: i32, dilation: i32): f64 {
-  const hw = <u64>h * <u64>w, nn = <u64>n;
-  return <f64>(region64(nn * <u64>c) * 2 + region64(nn * <u64>r) + region64(nn * <u64>r * hw) * 2 + region64(nn * hw) + convBytes(c, h, w, r, dilation));
-}
+import { ConvParams } from "../kernels/f32-conv2d";
+import { planeMean } from "../kernels/f32-gpool";
+import { CONV_KINDS, CONV_SLOTS, convRegions, convStages, convStagesPlan, convStagesRun } from "../parts/conv-stages";
 
 /**
- * BAM over x [n, c, h, w] into y (may alias x). fc1 [r, c] and its bias with the channel bn
- * folded, fc2 [c, r] and bias; the spatial convs packed (f32_conv2d_pack) with their bn folded:
- * reduce [r, c], `dilatedConvs` dilated [r, r, 3, 3] back to back from dw (biases from db, r
- * each), final [1, r]. combine: BAM_COMBINE_*.
+ * BAM's constants (bindings/blocks/bam.ts): layout, C, R, the combine (COMBINE_MUL or
+ * COMBINE_ADD), fc1 [R, C] with the channel bn folded and its bias, fc2 [C, R] and bias, the
+ * ConvParams records of the reduce conv, of the `dilatedConvs` dilated convs (back to back) and of
+ * the final conv.
  */
-export function bam_f32_nchw(
-  x: usize, y: usize, n: i32, c: i32, h: i32, w: i32, scratch: usize,
-  r: i32, w1: usize, b1: usize, w2: usize, b2: usize,
-  rw: usize, rb: usize, dw: usize, db: usize, dilatedConvs: i32, dilation: i32, fw: usize, fb: usize,
-  combine: i32,
-): void {
-  const hw = h * w;
-  const pooled = scratch;
-  const mc = pooled + regionBytes(n * c);
-  const hidden = mc + regionBytes(n * c);
-  let t = hidden + regionBytes(n * r);
-  let u = t + regionBytes(n * r * hw);
-  const ms = u + regionBytes(n * r * hw);
-  const convScratch = ms + regionBytes(n * hw);
-  f32_gavgpool_cw(x, n * c, hw, pooled);
-  f32_dense(pooled, n, c, w1, b1, r, hidden);
-  f32_vrelu(hidden, n * r, hidden);
-  f32_dense(hidden, n, r, w2, b2, c, mc);
-  f32_conv2d_nchw(x, n, c, h, w, rw, rb, r, 1, 1, 1, 1, 1, 1, 0, 0, 1, true, 0, 0, convScratch, t);
-  const weightBytes = <usize>(r * r * 9) << 2;
-  for (let i = 0; i < dilatedConvs; i++) {
-    f32_conv2d_nchw(t, n, r, h, w, dw + <usize>i * weightBytes, db + (<usize>(i * r) << 2), r, 3, 3, 1, 1,
-      dilation, dilation, dilation, dilation, 1, true, 0, 0, convScratch, u);
-    const v = t; t = u; u = v;
+@unmanaged class BAMParams {
+  layout: i32; c: i32; r: i32; combine: i32; w1: usize; b1: usize; w2: usize; b2: usize;
+  reduce: usize; dilatedConvs: i32; dilated: usize; final: usize;
+}
+
+// regions: the pooled statistics, hidden, mc; the spatial maps t and u (ping-pong), ms; each conv's two
+const POOLED = 0, HIDDEN = 1, MC = 2, T = 3, U = 4, MS = 5, REDUCE = 6, DILATED = REDUCE + CONV_SLOTS, FINAL = DILATED + CONV_SLOTS;
+// stages: a conv's take CONV_KINDS codes from its base; the dilated convs' codes carry the conv's index above 8 bits
+const POOL = 0, MLP = 1, OUTPUT = 2, REDUCE_STAGES = 3, FINAL_STAGES = REDUCE_STAGES + CONV_KINDS, DILATED_STAGES = FINAL_STAGES + CONV_KINDS;
+
+/** The record of dilated conv i (the records are back to back). */
+@inline function dilatedConv(p: BAMParams, i: i32): usize { return p.dilated + <usize>i * offsetof<ConvParams>(); }
+
+export function bam_plan(params: usize, call: usize): void {
+  const p = changetype<BAMParams>(params), k = changetype<Call>(call);
+  const n = k.n, h = k.h, w = k.w, hw = <u64>h * <u64>w;
+  k.begin();
+  k.region(POOLED, <u64>n * <u64>p.c);
+  k.region(HIDDEN, <u64>n * <u64>p.r);
+  k.region(MC, <u64>n * <u64>p.c);
+  k.region(T, <u64>n * <u64>p.r * hw);
+  k.region(U, <u64>n * <u64>p.r * hw);
+  k.region(MS, <u64>n * hw);
+  k.stage(POOL, n * p.c);
+  k.stage(MLP, n);
+  convStagesPlan(p.reduce, k, n, h, w, REDUCE, REDUCE_STAGES);
+  // the dilated convs share one geometry: one table and one packed copy serve them in turn
+  if (p.dilatedConvs > 0) convRegions(dilatedConv(p, 0), k, n, h, w, DILATED);
+  for (let i = 0; i < p.dilatedConvs; i++) convStages(dilatedConv(p, i), k, n, h, w, DILATED_STAGES | (i << 8));
+  convStagesPlan(p.final, k, n, h, w, FINAL, FINAL_STAGES);
+  k.stage(OUTPUT, n * p.c);
+}
+
+export function bam_run(params: usize, call: usize, stage: i32, begin: i32, end: i32): void {
+  const p = changetype<BAMParams>(params), k = changetype<Call>(call);
+  const n = k.n, h = k.h, w = k.w, hw = h * w;
+  const kind = k.kind(stage);
+  const planeBytes = <usize>hw << 2;
+  const code = kind & 255;
+  if (code == POOL) {
+    const pooled = k.at(POOLED);
+    for (let i = begin; i < end; i++) store<f32>(pooled + (<usize>i << 2), planeMean(k.x + <usize>i * planeBytes, hw));
+  } else if (code == MLP) {
+    const rows = end - begin;
+    const hidden = k.at(HIDDEN) + (<usize>(begin * p.r) << 2);
+    f32_dense(k.at(POOLED) + (<usize>(begin * p.c) << 2), rows, p.c, p.w1, p.b1, p.r, hidden);
+    f32_vrelu(hidden, rows * p.r, hidden);
+    f32_dense(hidden, rows, p.r, p.w2, p.b2, p.c, k.at(MC) + (<usize>(begin * p.c) << 2));
+  } else if (code >= DILATED_STAGES) {
+    // conv i reads t (i even) or u and writes the other
+    const i = kind >> 8;
+    const src = i & 1 ? k.at(U) : k.at(T), dst = i & 1 ? k.at(T) : k.at(U);
+    convStagesRun(dilatedConv(p, i), k, code - DILATED_STAGES, src, dst, n, h, w, DILATED, begin, end);
+  } else if (code >= FINAL_STAGES) {
+    convStagesRun(p.final, k, code - FINAL_STAGES, p.dilatedConvs & 1 ? k.at(U) : k.at(T), k.at(MS), n, h, w, FINAL, begin, end);
+  } else if (code >= REDUCE_STAGES) {
+    convStagesRun(p.reduce, k, code - REDUCE_STAGES, k.x, k.at(T), n, h, w, REDUCE, begin, end);
+  } else if (p.combine == COMBINE_ADD) {
+    scaleRows<BamAdd, RowsAreChannels>(k.x, k.y, 0, planeBytes, hw, p.c, k.at(MC), k.at(MS), planeBytes, begin, end);
+  } else {
+    scaleRows<BamMul, RowsAreChannels>(k.x, k.y, 0, planeBytes, hw, p.c, k.at(MC), k.at(MS), planeBytes, begin, end);
   }
-  f32_conv2d_nchw(t, n, r, h, w, fw, fb, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, false, 0, 0, convScratch, ms);
-  if (combine == BAM_COMBINE_ADD) bamOutput<Add>(x, y, n, c, hw, mc, ms);
-  else bamOutput<Mul>(x, y, n, c, hw, mc, ms);
 }

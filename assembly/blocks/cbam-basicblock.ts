@@ -4,51 +4,49 @@
 // identity). Every bn is folded into its conv; relu(bn1(·)) is conv1's epilogue; the residual
 // add and the last ReLU are fused into CBAM's output pass.
 
-import { convOutSize, convScratchBytes, f32_conv2d_nchw } from "../kernels/f32-conv2d";
-import { cbamForward, cbamScratchBytes } from "./cbam";
-import { regionBytes } from "./channel-gate";
-import { region64 } from "./scratch";
-
-/** The largest scratch of conv1, conv2 and the downsample. */
-@inline function convBytes(cin: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, stride: i32): u64 {
-  return max(max(
-    convScratchBytes(cin, h, w, 3, 3, stride, stride, 1, 1, 1, 1, 1, 0),
-    convScratchBytes(c, oh, ow, 3, 3, 1, 1, 1, 1, 1, 1, 1, 0)),
-    convScratchBytes(cin, h, w, 1, 1, stride, stride, 1, 1, 0, 0, 1, 0));
-}
-
-/** Scratch bytes (exact, see scratch.ts): conv1's and conv2's outputs, the conv scratch, CBAM's scratch. */
-export function cbam_basicblock_f32_nchw_scratch_bytes(
-  n: i32, cin: i32, h: i32, w: i32, c: i32, stride: i32, r: i32, pools: i32, k: i32, spatial: bool,
-): f64 {
-  const oh = convOutSize(h, 3, stride, 1, 1), ow = convOutSize(w, 3, stride, 1, 1);
-  const out = <u64>n * <u64>c * <u64>oh * <u64>ow;
-  return <f64>(region64(out) * 2 + convBytes(cin, h, w, c, oh, ow, stride) + cbamScratchBytes(n, c, oh, ow, r, pools, k, spatial));
-}
+import { Call } from "../call";
+import { convOutSize } from "../kernels/f32-conv2d";
+import { CBAM_KINDS, CBAM_SLOTS, cbamPlan, cbamRun, CBAMParams } from "../parts/cbam-attention";
+import { CONV_KINDS, CONV_SLOTS, convStagesPlan, convStagesRun } from "../parts/conv-stages";
 
 /**
- * The block over x [n, cin, h, w] into y [n, c, oh, ow] (y must not alias x when there is a
- * downsample). conv1 [c, cin, 3, 3] and conv2 [c, c, 3, 3] packed (f32_conv2d_pack) with bn1 and
- * bn2 folded (biases b1, b2); the downsample ds [c, cin] packed with its bn folded (bias dsb), or
- * ds = 0 for the identity. CBAM's arguments as cbam_f32_nchw.
+ * The block's constants (bindings/blocks/cbam-basicblock.ts): layout, the input's channels, the
+ * stride, the ConvParams of conv1, conv2 and the downsample (0: the identity), CBAM's record.
  */
-export function cbam_basicblock_f32_nchw(
-  x: usize, y: usize, n: i32, cin: i32, h: i32, w: i32, c: i32, stride: i32, scratch: usize,
-  conv1: usize, b1: usize, conv2: usize, b2: usize, ds: usize, dsb: usize,
-  r: i32, w1: usize, fb1: usize, w2: usize, fb2: usize, pools: i32,
-  spatial: bool, k: i32, sw: usize, sb: usize, maxFirst: bool,
-): void {
-  const oh = convOutSize(h, 3, stride, 1, 1), ow = convOutSize(w, 3, stride, 1, 1);
-  const t1 = scratch;
-  const t2 = t1 + regionBytes(n * c * oh * ow);
-  const convScratch = t2 + regionBytes(n * c * oh * ow);
-  const cbamScratch = convScratch + <usize>convBytes(cin, h, w, c, oh, ow, stride);
-  f32_conv2d_nchw(x, n, cin, h, w, conv1, b1, c, 3, 3, stride, stride, 1, 1, 1, 1, 1, true, 0, 0, convScratch, t1);
-  f32_conv2d_nchw(t1, n, c, oh, ow, conv2, b2, c, 3, 3, 1, 1, 1, 1, 1, 1, 1, false, 0, 0, convScratch, t2);
-  let residual = x;
-  if (ds) {
-    f32_conv2d_nchw(x, n, cin, h, w, ds, dsb, c, 1, 1, stride, stride, 1, 1, 0, 0, 1, false, 0, 0, convScratch, y);
-    residual = y;
+@unmanaged class BasicBlockParams { layout: i32; cin: i32; stride: i32; conv1: usize; conv2: usize; ds: usize; cbam: usize; }
+
+const T1 = 0, T2 = 1, CONV1 = 2, CONV2 = CONV1 + CONV_SLOTS, DS = CONV2 + CONV_SLOTS, CBAM = DS + CONV_SLOTS;
+const CONV1_STAGES = 0, CONV2_STAGES = CONV1_STAGES + CONV_KINDS, DS_STAGES = CONV2_STAGES + CONV_KINDS, CBAM_STAGES = DS_STAGES + CONV_KINDS;
+
+export function cbam_basicblock_plan(params: usize, call: usize): void {
+  const p = changetype<BasicBlockParams>(params), k = changetype<Call>(call);
+  const cb = changetype<CBAMParams>(p.cbam);
+  const n = k.n, h = k.h, w = k.w;
+  const oh = convOutSize(h, 3, p.stride, 1, 1), ow = convOutSize(w, 3, p.stride, 1, 1);
+  const out = <u64>n * <u64>cb.c * <u64>oh * <u64>ow;
+  k.begin();
+  k.region(T1, out);
+  k.region(T2, out);
+  convStagesPlan(p.conv1, k, n, h, w, CONV1, CONV1_STAGES);
+  convStagesPlan(p.conv2, k, n, oh, ow, CONV2, CONV2_STAGES);
+  if (p.ds) convStagesPlan(p.ds, k, n, h, w, DS, DS_STAGES);
+  cbamPlan(cb, k, n, oh, ow, CBAM, CBAM_STAGES);
+}
+
+export function cbam_basicblock_run(params: usize, call: usize, stage: i32, begin: i32, end: i32): void {
+  const p = changetype<BasicBlockParams>(params), k = changetype<Call>(call);
+  const cb = changetype<CBAMParams>(p.cbam);
+  const n = k.n, h = k.h, w = k.w;
+  const oh = convOutSize(h, 3, p.stride, 1, 1), ow = convOutSize(w, 3, p.stride, 1, 1);
+  const kind = k.kind(stage);
+  if (kind >= CBAM_STAGES) {
+    // y = relu(CBAM(t2) + residual), the residual the downsample's output (in y) or x
+    cbamRun(cb, k, kind - CBAM_STAGES, k.at(T2), k.y, p.ds ? k.y : k.x, n, oh, ow, CBAM, begin, end);
+  } else if (kind >= DS_STAGES) {
+    convStagesRun(p.ds, k, kind - DS_STAGES, k.x, k.y, n, h, w, DS, begin, end);
+  } else if (kind >= CONV2_STAGES) {
+    convStagesRun(p.conv2, k, kind - CONV2_STAGES, k.at(T1), k.at(T2), n, oh, ow, CONV2, begin, end);
+  } else {
+    convStagesRun(p.conv1, k, kind - CONV1_STAGES, k.x, k.at(T1), n, h, w, CONV1, begin, end);
   }
-  cbamForward(t2, y, n, c, oh, ow, cbamScratch, r, w1, fb1, w2, fb2, pools, spatial, k, sw, sb, maxFirst, residual);
 }

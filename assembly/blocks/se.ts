@@ -1,18 +1,32 @@
-// SE and cSE: y = x · s[n, c] with s the channel excitation (channel-gate.ts).
+// SE (Hu et al., arXiv 1709.01507) and cSE (Roy et al., arXiv 1803.02579): y = x·s[n, c], s the
+// channel excitation of channel-gate.ts. x is read twice (the pool, the output pass), y written once.
 
-import { f32_vscale_channel_cw } from "../kernels/f32-vscale";
-import { channelGate, channelGateScratchBytes } from "./channel-gate";
+import { Call } from "../call";
+import { MulS, RowsAreChannels, scaleRows } from "../kernels/f32-vscale";
+import { ChannelGate, gateExcite, gatePool } from "../parts/channel-gate";
 
-export function se_f32_nchw_scratch_bytes(n: i32, c: i32, r: i32): usize {
-  return channelGateScratchBytes(n, c, r);
+/** SE's constants (bindings/blocks/se.ts): the layout (LAYOUT_*) and the channel gate's record. */
+@unmanaged class SEParams { layout: i32; gate: usize; }
+
+// regions and stages
+const GATE = 0, HIDDEN = 1;
+const POOL = 0, EXCITE = 1, SCALE = 2;
+
+export function se_plan(params: usize, call: usize): void {
+  const g = changetype<ChannelGate>(changetype<SEParams>(params).gate), k = changetype<Call>(call);
+  k.begin();
+  k.region(GATE, <u64>k.n * <u64>g.c); // the pooled statistics, then (in place) the gate
+  k.region(HIDDEN, <u64>k.n * <u64>g.r);
+  k.stage(POOL, k.n * g.c);
+  k.stage(EXCITE, k.n);
+  k.stage(SCALE, k.n * g.c);
 }
 
-/** SE over x [N, C, H·W] into y (may alias x). See channelGate for the weights. */
-export function se_f32_nchw(
-  x: usize, y: usize, n: i32, c: i32, hw: i32, scratch: usize,
-  r: i32, w1: usize, b1: usize, w2: usize, b2: usize,
-  act: i32, gate: i32, alpha: f32, beta: f32, pool: i32,
-): void {
-  const s = channelGate(x, n, c, hw, scratch, r, w1, b1, w2, b2, act, gate, alpha, beta, pool);
-  f32_vscale_channel_cw(x, n * c, hw, s, y);
+export function se_run(params: usize, call: usize, stage: i32, begin: i32, end: i32): void {
+  const g = changetype<ChannelGate>(changetype<SEParams>(params).gate), k = changetype<Call>(call);
+  const hw = k.h * k.w;
+  const kind = k.kind(stage);
+  if (kind == POOL) gatePool(g, k.x, hw, k.at(GATE), begin, end);
+  else if (kind == EXCITE) gateExcite(g, k.at(GATE), k.at(HIDDEN), k.at(GATE), begin, end);
+  else scaleRows<MulS, RowsAreChannels>(k.x, k.y, 0, <usize>hw << 2, hw, 1, k.at(GATE), 0, 0, begin, end);
 }

@@ -5,14 +5,12 @@
 // read front to back: a few long sequential streams, which the hardware prefetches, rather
 // than one short access to each of C planes per pixel vector.
 
-import { madd, storeLanes } from "../simd";
+import { madd } from "../simd";
 
 /** The most pixels in a tile. */
 export const MAX_TILE = 4096;
 /** Input floats per tile: 1 MB, half of a 2 MB L2 (the SE family's S, M and XL images fit whole). */
 const TILE_FLOATS = 262144;
-/** The squeeze of one tile (MAX_TILE floats), reused by every call. */
-export const SQUEEZE_TILE: usize = memory.data(MAX_TILE * 4 + 16, 16);
 
 /** Pixels per tile for C channels: a multiple of 32 between 64 and MAX_TILE. */
 @inline export function tilePixels(c: i32): i32 {
@@ -21,8 +19,8 @@ export const SQUEEZE_TILE: usize = memory.data(MAX_TILE * 4 + 16, 16);
 
 /**
  * q[i] = Σ_c w[c]·x[c, i] for the tw ≤ MAX_TILE pixels at x, in whole vectors (the lanes past
- * tw over-read the next plane or the read pad and mean nothing); planeBytes is the channel
- * stride, w is [C].
+ * tw over-read the next plane or the read pad, mean nothing, and are written to q's own padding:
+ * q must have room for tw rounded up to 4); planeBytes is the channel stride, w is [C].
  */
 export function conv1x1Tile(x: usize, c: i32, planeBytes: usize, w: usize, q: usize, tw: i32): void {
   const bytes = <usize>(tw + 3 & ~3) << 2;
@@ -51,20 +49,21 @@ export function conv1x1Tile(x: usize, c: i32, planeBytes: usize, w: usize, q: us
   }
 }
 
-/** q[n, i] = bias + Σ_c w[c]·x[n, c, i]; w is [1, C]; bias 0 = none. */
-export function f32_conv1x1_o1_cw(x: usize, n: i32, c: i32, hw: i32, w: usize, bias: usize, q: usize): void {
+/** Floats of an image's pixel map with room for the whole-vector writes of conv1x1Tile: hw rounded up to 4. */
+@inline export function paddedPixels(hw: i32): i32 {
+  return hw + 3 & ~3;
+}
+
+/** q[i] = bias + Σ_c w[c]·x[c, i] over the hw pixels of one image x [C, hw]; w is [1, C], bias 0 = none; q has paddedPixels(hw) floats. */
+export function f32_conv1x1_o1_cw(x: usize, c: i32, hw: i32, w: usize, bias: usize, q: usize): void {
   const planeBytes = <usize>hw << 2;
   const b = f32x4.splat(bias ? load<f32>(bias) : 0);
   const tile = tilePixels(c);
-  for (let img = 0; img < n; img++, x += planeBytes * c, q += planeBytes) {
-    for (let t = 0; t < hw; t += tile) {
-      const tw = min(tile, hw - t);
-      const off = <usize>t << 2;
-      conv1x1Tile(x + off, c, planeBytes, w, SQUEEZE_TILE, tw);
-      const full = <usize>(tw & ~3) << 2;
-      let o: usize = 0;
-      for (; o < full; o += 16) v128.store(q + off + o, f32x4.add(v128.load(SQUEEZE_TILE + o), b));
-      if (tw & 3) storeLanes(q + off + o, f32x4.add(v128.load(SQUEEZE_TILE + o), b), tw & 3);
-    }
+  for (let t = 0; t < hw; t += tile) {
+    const off = <usize>t << 2;
+    const tw = min(tile, hw - t);
+    conv1x1Tile(x + off, c, planeBytes, w, q + off, tw);
+    const end = q + off + (<usize>(tw + 3 & ~3) << 2);
+    for (let o = q + off; o < end; o += 16) v128.store(o, f32x4.add(v128.load(o), b));
   }
 }

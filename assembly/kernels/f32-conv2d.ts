@@ -19,7 +19,9 @@
 //   block of the chunk, every tile: a block's weights stay in L1 over a row, the row's inputs
 //   in L2 over the chunk.
 
+import { EPILOGUE_RELU, EPILOGUE_SIGMOID } from "../../bindings/constants";
 import { madd, storeLanes } from "../simd";
+import { f32_vsigmoid } from "./f32-vunary";
 
 /** Output channels per register block. */
 const MR = 4;
@@ -32,39 +34,108 @@ const CHUNK_WEIGHT_BYTES: i32 = 128 << 10;
   return span < 0 ? 0 : span / stride + 1;
 }
 
-/** Whether the convolution reads its input in place (no padding, unit stride, no input transform). */
-@inline function readsInPlace(sh: i32, sw: i32, ph: i32, pw: i32, preScale: usize): bool {
-  return ph == 0 && pw == 0 && sh == 1 && sw == 1 && preScale == 0;
+/**
+ * A convolution's constants, written once when its block is created (field for field as
+ * bindings/conv-params.ts writes them). Weights [cout, cin/groups, kh, kw] packed by
+ * f32_conv2d_pack; bias [cout] or 0. With preScale ≠ 0 the convolution sees
+ * relu(x·preScale[c] + preShift[c]) (zero padding applied after): a batch norm + ReLU in front.
+ */
+@unmanaged export class ConvParams {
+  cin: i32; cout: i32; kh: i32; kw: i32; sh: i32; sw: i32; dh: i32; dw: i32; ph: i32; pw: i32;
+  groups: i32; epilogue: i32; weights: usize; bias: usize; preScale: usize; preShift: usize;
 }
 
-/** Floats per phase of a padded row: the columns (ow − 1)·sw + (kw − 1)·dw + 1 read, split in sw phases. */
-@inline function phaseFloats(ow: i32, kw: i32, sw: i32, dw: i32): i32 {
-  return ((ow - 1) * sw + (kw - 1) * dw + 1 + sw - 1) / sw;
+/** Output pixels per row segment of a pointwise convolution read in place (its planes are seen as rows of this many pixels). */
+const POINTWISE_ROW = 1024;
+/** Output rows per work item of the compute stage. */
+const BAND_ROWS = 4;
+
+// The geometry of one call on [n, cin, h, w], derived from the constants each time it is needed
+// (a few integer operations; nothing is kept between calls). The image the taps index is
+// [cin][rows][sw phases][cols] floats: the input itself when it is read in place (no padding,
+// unit stride, no input transform), else the packed copy of packPlane.
+
+@inline function readsInPlace(p: ConvParams): bool {
+  return p.ph == 0 && p.pw == 0 && p.sh == 1 && p.sw == 1 && p.preScale == 0;
+}
+@inline function outH(p: ConvParams, h: i32): i32 { return convOutSize(h, p.kh, p.sh, p.dh, p.ph); }
+@inline function outW(p: ConvParams, w: i32): i32 { return convOutSize(w, p.kw, p.sw, p.dw, p.pw); }
+/** Rows of the packed image: (oh − 1)·sh + (kh − 1)·dh + 1. */
+@inline function packedRows(p: ConvParams, oh: i32): i32 { return (oh - 1) * p.sh + (p.kh - 1) * p.dh + 1; }
+/** Floats per phase of a packed row: the columns (ow − 1)·sw + (kw − 1)·dw + 1 read, split in sw phases. */
+@inline function packedCols(p: ConvParams, ow: i32): i32 { return ((ow - 1) * p.sw + (p.kw - 1) * p.dw + 1 + p.sw - 1) / p.sw; }
+/** Whether the convolution is pointwise and read in place: its planes are then rows of POINTWISE_ROW pixels. */
+@inline function segmented(p: ConvParams): bool { return readsInPlace(p) && p.kh == 1 && p.kw == 1; }
+/** Floats between consecutive rows of the tapped image. */
+@inline function tapRowFloats(p: ConvParams, h: i32, w: i32): i32 {
+  if (!readsInPlace(p)) return p.sw * packedCols(p, outW(p, w));
+  return segmented(p) ? min(POINTWISE_ROW, h * w) : w;
+}
+/** Floats per channel of the tapped image. */
+@inline function tapChanFloats(p: ConvParams, h: i32, w: i32): i32 {
+  return readsInPlace(p) ? h * w : packedRows(p, outH(p, h)) * tapRowFloats(p, h, w);
+}
+/** Output rows as computed (oh, or the pointwise segments) and their length (all but the last). */
+@inline function computedRows(p: ConvParams, h: i32, w: i32): i32 {
+  if (!segmented(p)) return outH(p, h);
+  const len = min(POINTWISE_ROW, h * w);
+  return (h * w + len - 1) / len;
+}
+@inline function computedRowLen(p: ConvParams, h: i32, w: i32): i32 {
+  return segmented(p) ? min(POINTWISE_ROW, h * w) : outW(p, w);
+}
+/** Taps per output channel: cin/groups·kh·kw. */
+@inline function kdimOf(p: ConvParams): i32 { return p.cin / p.groups * p.kh * p.kw; }
+/** Register blocks of output channels per group: the full blocks of MR, then one per leftover channel. */
+@inline function blocksOf(p: ConvParams): i32 {
+  const coutG = p.cout / p.groups, full = coutG / MR * MR;
+  return full / MR + (coutG - full);
+}
+/** Blocks per chunk: a chunk's packed weights fit CHUNK_WEIGHT_BYTES (kept in L2 while its rows are computed). */
+@inline function chunkOf(p: ConvParams): i32 { return max(1, CHUNK_WEIGHT_BYTES / (MR * kdimOf(p) * 4)); }
+
+/** Floats of the tap table (one i32 per tap of a group). */
+export function convTableFloats(c: usize): u64 {
+  return <u64>kdimOf(changetype<ConvParams>(c));
 }
 
-/** Padded rows read: (oh − 1)·sh + (kh − 1)·dh + 1. */
-@inline function paddedRows(oh: i32, kh: i32, sh: i32, dh: i32): i32 {
-  return (oh - 1) * sh + (kh - 1) * dh + 1;
+/** Floats of the packed (padded, phase-split) copy of n images, 0 when the convolution reads its input in place. */
+export function convPackedFloats(c: usize, n: i32, h: i32, w: i32): u64 {
+  const p = changetype<ConvParams>(c);
+  const oh = outH(p, h), ow = outW(p, w);
+  if (oh <= 0 || ow <= 0 || readsInPlace(p)) return 0;
+  return <u64>n * <u64>p.cin * <u64>packedRows(p, oh) * <u64>(p.sw * packedCols(p, ow));
 }
 
-/** Scratch bytes f32_conv2d_nchw needs (in u64, see blocks/scratch.ts): the tap table and, unless it reads in place, one padded image. */
-@inline export function convScratchBytes(
-  cin: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, ph: i32, pw: i32,
-  groups: i32, preScale: usize,
-): u64 {
-  const oh = convOutSize(h, kh, sh, dh, ph), ow = convOutSize(w, kw, sw, dw, pw);
-  const table = (<u64>(cin / groups) * <u64>(kh * kw) << 2) + 15 & ~15;
-  if (oh <= 0 || ow <= 0 || readsInPlace(sh, sw, ph, pw, preScale)) return table;
-  const image = <u64>cin * <u64>paddedRows(oh, kh, sh, dh) * <u64>sw * <u64>phaseFloats(ow, kw, sw, dw);
-  return table + ((image << 2) + 15 & ~15) + 16;
+/** Work items of the pack stage: one per input plane (0 when the input is read in place). */
+export function convPackItems(c: usize, n: i32, h: i32, w: i32): i32 {
+  return convPackedFloats(c, n, h, w) > 0 ? n * changetype<ConvParams>(c).cin : 0;
 }
 
-/** convScratchBytes, exact as an f64. */
-export function f32_conv2d_nchw_scratch_bytes(
-  cin: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, ph: i32, pw: i32,
-  groups: i32, preScale: usize,
-): f64 {
-  return <f64>convScratchBytes(cin, h, w, kh, kw, sh, sw, dh, dw, ph, pw, groups, preScale);
+/** Work items of the compute stage: (image, group, chunk of output channel blocks, band of output rows). */
+export function convComputeItems(c: usize, n: i32, h: i32, w: i32): i32 {
+  const p = changetype<ConvParams>(c);
+  if (outH(p, h) <= 0 || outW(p, w) <= 0) return 0;
+  const chunks = (blocksOf(p) + chunkOf(p) - 1) / chunkOf(p);
+  const bands = (computedRows(p, h, w) + BAND_ROWS - 1) / BAND_ROWS;
+  return n * p.groups * chunks * bands;
+}
+
+/** Writes the tap table: tap (ci, ky, kx) of a group is the byte offset of its first input in the tapped image. */
+export function convTable(c: usize, h: i32, w: i32, table: usize): void {
+  const p = changetype<ConvParams>(c);
+  const rowFloats = tapRowFloats(p, h, w), chanFloats = tapChanFloats(p, h, w);
+  const cols = readsInPlace(p) ? rowFloats : packedCols(p, outW(p, w));
+  const cinG = p.cin / p.groups;
+  let k = 0;
+  for (let ci = 0; ci < cinG; ci++) {
+    for (let ky = 0; ky < p.kh; ky++) {
+      for (let kx = 0; kx < p.kw; kx++, k++) {
+        const col = kx * p.dw;
+        store<i32>(table + (<usize>k << 2), (ci * chanFloats + ky * p.dh * rowFloats + (col % p.sw) * cols + col / p.sw) << 2);
+      }
+    }
+  }
 }
 
 /**
@@ -94,58 +165,63 @@ export function f32_conv2d_pack(w: usize, cout: i32, kdim: i32, groups: i32, pac
 }
 
 /**
- * Copies the image x [cin, h, w] into dst as [cin][rows][sw phases][cols], zero-padded by
+ * Copies plane `c` of an image (x [h, w]) into dst as [rows][sw phases][cols], zero-padded by
  * (ph, pw): row r holds input row r − ph, phase φ column j holds input column j·sw + φ − pw.
  * With preScale ≠ 0, each value becomes relu(x·preScale[c] + preShift[c]) (padding stays 0).
  */
-function packImage(
-  x: usize, cin: i32, h: i32, w: i32, rows: i32, sw: i32, cols: i32, ph: i32, pw: i32,
-  preScale: usize, preShift: usize, dst: usize,
-): void {
-  const pre = preScale != 0;
+function packPlane(p: ConvParams, x: usize, c: i32, h: i32, w: i32, rows: i32, cols: i32, dst: usize): void {
+  const pre = p.preScale != 0;
+  const sw = p.sw, ph = p.ph, pw = p.pw;
   const rowBytes = <usize>(sw * cols) << 2;
-  for (let c = 0; c < cin; c++) {
-    const scale = pre ? v128.load32_splat(preScale + (<usize>c << 2)) : f32x4.splat(0);
-    const shift = pre ? v128.load32_splat(preShift + (<usize>c << 2)) : f32x4.splat(0);
-    const plane = x + (<usize>(c * h * w) << 2);
-    for (let r = 0; r < rows; r++, dst += rowBytes) {
-      const iy = r - ph;
-      if (iy < 0 || iy >= h) {
-        memory.fill(dst, 0, rowBytes);
-        continue;
-      }
-      const src = plane + (<usize>(iy * w) << 2);
-      if (sw == 1) {
-        // [pw zeros][min(w, cols − pw) values][zeros]
-        const left = min(pw, cols);
-        const count = max(0, min(w, cols - pw));
-        memory.fill(dst, 0, <usize>left << 2);
-        const mid = dst + (<usize>left << 2);
-        if (!pre) {
-          memory.copy(mid, src, <usize>count << 2);
-        } else {
-          let i = 0;
-          for (; i + 4 <= count; i += 4) v128.store(mid + (<usize>i << 2), transform(v128.load(src + (<usize>i << 2)), true, scale, shift));
-          if (i < count) storeLanes(mid + (<usize>i << 2), transform(v128.load(src + (<usize>i << 2)), true, scale, shift), count - i);
-        }
-        memory.fill(mid + (<usize>count << 2), 0, <usize>(cols - left - count) << 2);
+  const scale = pre ? v128.load32_splat(p.preScale + (<usize>c << 2)) : f32x4.splat(0);
+  const shift = pre ? v128.load32_splat(p.preShift + (<usize>c << 2)) : f32x4.splat(0);
+  for (let r = 0; r < rows; r++, dst += rowBytes) {
+    const iy = r - ph;
+    if (iy < 0 || iy >= h) {
+      memory.fill(dst, 0, rowBytes);
+      continue;
+    }
+    const src = x + (<usize>(iy * w) << 2);
+    if (sw == 1) {
+      // [pw zeros][min(w, cols − pw) values][zeros]
+      const left = min(pw, cols);
+      const count = max(0, min(w, cols - pw));
+      memory.fill(dst, 0, <usize>left << 2);
+      const mid = dst + (<usize>left << 2);
+      if (!pre) {
+        memory.copy(mid, src, <usize>count << 2);
       } else {
-        const a: f32 = pre ? f32x4.extract_lane(scale, 0) : 1;
-        const b: f32 = pre ? f32x4.extract_lane(shift, 0) : 0;
-        let d = dst;
-        for (let phase = 0; phase < sw; phase++) {
-          for (let j = 0; j < cols; j++, d += 4) {
-            const ix = j * sw + phase - pw;
-            let v: f32 = 0;
-            if (ix >= 0 && ix < w) {
-              v = load<f32>(src + (<usize>ix << 2));
-              if (pre) v = max(v * a + b, 0);
-            }
-            store<f32>(d, v);
+        let i = 0;
+        for (; i + 4 <= count; i += 4) v128.store(mid + (<usize>i << 2), transform(v128.load(src + (<usize>i << 2)), true, scale, shift));
+        if (i < count) storeLanes(mid + (<usize>i << 2), transform(v128.load(src + (<usize>i << 2)), true, scale, shift), count - i);
+      }
+      memory.fill(mid + (<usize>count << 2), 0, <usize>(cols - left - count) << 2);
+    } else {
+      const a: f32 = pre ? f32x4.extract_lane(scale, 0) : 1;
+      const b: f32 = pre ? f32x4.extract_lane(shift, 0) : 0;
+      let d = dst;
+      for (let phase = 0; phase < sw; phase++) {
+        for (let j = 0; j < cols; j++, d += 4) {
+          const ix = j * sw + phase - pw;
+          let v: f32 = 0;
+          if (ix >= 0 && ix < w) {
+            v = load<f32>(src + (<usize>ix << 2));
+            if (pre) v = max(v * a + b, 0);
           }
+          store<f32>(d, v);
         }
       }
     }
+  }
+}
+
+/** The pack stage: items [begin, end) are the planes img·cin + c of x [n, cin, h, w], into `packed`. */
+export function convPack(c: usize, x: usize, h: i32, w: i32, packed: usize, begin: i32, end: i32): void {
+  const p = changetype<ConvParams>(c);
+  const rows = packedRows(p, outH(p, h)), cols = packedCols(p, outW(p, w));
+  const planeFloats = rows * p.sw * cols;
+  for (let i = begin; i < end; i++) {
+    packPlane(p, x + (<usize>i * <usize>(h * w) << 2), i % p.cin, h, w, rows, cols, packed + (<usize>i * <usize>planeFloats << 2));
   }
 }
 
@@ -259,73 +335,61 @@ function packImage(
 }
 
 /**
- * y [n, cout, oh, ow] = conv2d(x [n, cin, h, w]) with packed weights `wp` (f32_conv2d_pack),
- * bias [cout] (0 = none), stride (sh, sw), dilation (dh, dw), zero padding (ph, pw), `groups`,
- * then relu when `relu`. With preScale ≠ 0 the convolution sees relu(x·preScale[c] + preShift[c])
- * (zero padding applied after). `scratch` has convScratchBytes. y must not alias x.
+ * The compute stage: items [begin, end) of convComputeItems, each one band of output rows of one
+ * chunk of output channel blocks of one group of one image, y [n, cout, oh, ow] = epilogue(conv(src)).
+ * `src` is the input (read in place) or the packed copy, `table` the tap table (convTable). Item
+ * order (image, group, chunk, band) is the loop order of one thread: a chunk's weights stay in L2
+ * over its rows, a band's inputs in L1/L2 over the chunk's blocks. y must not alias the input.
  */
-export function f32_conv2d_nchw(
-  x: usize, n: i32, cin: i32, h: i32, w: i32, wp: usize, bias: usize, cout: i32,
-  kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, ph: i32, pw: i32, groups: i32, relu: bool,
-  preScale: usize, preShift: usize, scratch: usize, y: usize,
-): void {
-  let oh = convOutSize(h, kh, sh, dh, ph), ow = convOutSize(w, kw, sw, dw, pw);
-  if (oh <= 0 || ow <= 0) return;
+export function convCompute(c: usize, src: usize, table: usize, y: usize, h: i32, w: i32, begin: i32, end: i32): void {
+  const p = changetype<ConvParams>(c);
+  const oh = outH(p, h), ow = outW(p, w);
   const outPlane = oh * ow;
-  const cinG = cin / groups, coutG = cout / groups;
-  const kdim = cinG * kh * kw;
-  const offs = scratch;
-  const inPlace = readsInPlace(sh, sw, ph, pw, preScale);
-  // Layout of the image the taps index: [cin][rows][sw phases][cols] floats.
-  let cols = w, rows = h, rowFloats = w;
-  if (!inPlace) {
-    rows = paddedRows(oh, kh, sh, dh);
-    cols = phaseFloats(ow, kw, sw, dw);
-    rowFloats = sw * cols;
-  } else if (kh == 1 && kw == 1) {
-    // A pointwise convolution in place: every plane is one row of h·w pixels.
-    ow = outPlane; oh = 1; rowFloats = outPlane;
-  }
-  const chanFloats = inPlace ? h * w : rows * rowFloats;
-  let k = 0;
-  for (let c = 0; c < cinG; c++) {
-    for (let ky = 0; ky < kh; ky++) {
-      for (let kx = 0; kx < kw; kx++, k++) {
-        const col = kx * dw;
-        store<i32>(offs + (<usize>k << 2), (c * chanFloats + ky * dh * rowFloats + (col % sw) * cols + col / sw) << 2);
+  const cinG = p.cin / p.groups, coutG = p.cout / p.groups;
+  const kdim = kdimOf(p);
+  const full = coutG / MR * MR;
+  const blocks = blocksOf(p), chunk = chunkOf(p);
+  const chunks = (blocks + chunk - 1) / chunk;
+  const rows = computedRows(p, h, w), rowLen = computedRowLen(p, h, w);
+  const bands = (rows + BAND_ROWS - 1) / BAND_ROWS;
+  const rowFloats = tapRowFloats(p, h, w), chanFloats = tapChanFloats(p, h, w);
+  const rowStep = segmented(p) ? rowLen : p.sh * rowFloats;
+  const imageFloats = <usize>p.cin * <usize>chanFloats;
+  const planeBytes = <usize>outPlane << 2;
+  const relu = p.epilogue == EPILOGUE_RELU;
+  for (let item = begin; item < end; item++) {
+    let rest = item;
+    const band = rest % bands; rest /= bands;
+    const ck = rest % chunks; rest /= chunks;
+    const g = rest % p.groups;
+    const img = rest / p.groups;
+    const srcG = src + ((<usize>img * imageFloats + <usize>(g * cinG * chanFloats)) << 2);
+    const wG = p.weights + (<usize>(g * coutG * kdim) << 2);
+    const coG = g * coutG;
+    const yImg = y + <usize>img * <usize>p.cout * planeBytes;
+    const b0 = ck * chunk, b1 = min(blocks, b0 + chunk);
+    const r0 = band * BAND_ROWS, r1 = min(rows, r0 + BAND_ROWS);
+    for (let r = r0; r < r1; r++) {
+      const xb = srcG + (<usize>(r * rowStep) << 2);
+      const yRow = yImg + (<usize>(r * rowLen) << 2);
+      const len = min(rowLen, outPlane - r * rowLen);
+      for (let blk = b0; blk < b1; blk++) {
+        // block blk: 4 channels from blk·4 while in the full blocks, then one channel each
+        const co = blk * MR < full ? blk * MR : full + blk - full / MR;
+        const wBlk = wG + (<usize>(co * kdim) << 2);
+        const yBlk = yRow + <usize>(coG + co) * planeBytes;
+        if (co < full) row4(xb, table, kdim, wBlk, yBlk, planeBytes, len, p.bias, coG + co, relu);
+        else row1(xb, table, kdim, wBlk, yBlk, len, p.bias, coG + co, relu);
       }
     }
-  }
-  const padded = scratch + ((<usize>kdim << 2) + 15 & ~15);
-  const inBytes = <usize>(cin * h * w) << 2;
-  const outBytes = <usize>(cout * outPlane) << 2;
-  const planeBytes = <usize>outPlane << 2;
-  const full = coutG / MR * MR;
-  const blocks = full / MR + (coutG - full);
-  const chunk = max(1, CHUNK_WEIGHT_BYTES / (MR * kdim * 4));
-  for (let img = 0; img < n; img++, x += inBytes, y += outBytes) {
-    let src = x;
-    if (!inPlace) {
-      packImage(x, cin, h, w, rows, sw, cols, ph, pw, preScale, preShift, padded);
-      src = padded;
-    }
-    for (let g = 0; g < groups; g++) {
-      const srcG = src + (<usize>(g * cinG * chanFloats) << 2);
-      const wG = wp + (<usize>(g * coutG * kdim) << 2);
-      const coG = g * coutG;
-      for (let b0 = 0; b0 < blocks; b0 += chunk) {
-        const b1 = min(blocks, b0 + chunk);
-        for (let oy = 0; oy < oh; oy++) {
-          const xb = srcG + (<usize>(oy * sh * rowFloats) << 2);
-          const yRow = y + (<usize>(oy * ow) << 2);
-          for (let blk = b0; blk < b1; blk++) {
-            // block blk: 4 channels from blk·4 while in the full blocks, then one channel each
-            const co = blk * MR < full ? blk * MR : full + blk - full / MR;
-            const wBlk = wG + (<usize>(co * kdim) << 2);
-            const yBlk = yRow + <usize>(coG + co) * planeBytes;
-            if (co < full) row4(xb, offs, kdim, wBlk, yBlk, planeBytes, ow, bias, coG + co, relu);
-            else row1(xb, offs, kdim, wBlk, yBlk, ow, bias, coG + co, relu);
-          }
+    if (p.epilogue == EPILOGUE_SIGMOID) {
+      // σ of what this item wrote: its rows of its channels, while they are in cache
+      for (let blk = b0; blk < b1; blk++) {
+        const co = blk * MR < full ? blk * MR : full + blk - full / MR;
+        const count = co < full ? MR : 1;
+        for (let m = 0; m < count; m++) {
+          const at = yImg + <usize>(coG + co + m) * planeBytes + (<usize>(r0 * rowLen) << 2);
+          f32_vsigmoid(at, min(outPlane, r1 * rowLen) - r0 * rowLen, at);
         }
       }
     }

@@ -1,5 +1,6 @@
 // f32-gpool-cw: global pooling of NCHW planes, one statistic per (n, c) plane of `hw` floats.
 
+import { POOL_AVGMAX, POOL_LP, POOL_LSE, POOL_MAX } from "../../bindings/constants";
 import { hmax, hsum } from "../simd";
 import { vexpNonPositive } from "../vmath";
 
@@ -53,12 +54,12 @@ import { vexpNonPositive } from "../vmath";
 }
 
 /**
- * The mean and the max of the n floats at p in one read (CBAM's default pools), stored at
- * meanAt and maxAt: the sum as reducePlane<Sum>'s, the max as reducePlane<Max>'s. A NaN among
- * the values makes the sum NaN, so the max needs no NaN flags of its own: where the sum is NaN
- * (a NaN, or +∞ with −∞) it is taken again by reducePlane<Max>.
+ * The mean and the max of the n floats at p in one read (CBAM's default pools), as lanes 0 and 1:
+ * the sum as reducePlane<Sum>'s, the max as reducePlane<Max>'s. A NaN among the values makes the
+ * sum NaN, so the max needs no NaN flags of its own: where the sum is NaN (a NaN, or +∞ with −∞)
+ * it is taken again by reducePlane<Max>.
  */
-export function planeMeanMax(p: usize, n: i32, meanAt: usize, maxAt: usize): void {
+export function planeMeanMax(p: usize, n: i32): v128 {
   const start = p;
   let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
   let m0 = f32x4.splat(-Infinity), m1 = m0;
@@ -81,26 +82,17 @@ export function planeMeanMax(p: usize, n: i32, meanAt: usize, maxAt: usize): voi
     sum += v;
     max = Mathf.max(max, v);
   }
-  store<f32>(meanAt, sum / <f32>n);
-  store<f32>(maxAt, isNaN(sum) ? reducePlane<Max>(start, n) : max);
-}
-
-/** y[p] = mean of plane p (GAP), for `planes` planes of `hw` floats. */
-export function f32_gavgpool_cw(x: usize, planes: i32, hw: i32, y: usize): void {
-  const bytes = <usize>hw << 2;
-  for (let i = 0; i < planes; i++, x += bytes, y += 4) store<f32>(y, reducePlane<Sum>(x, hw) / <f32>hw);
+  return f32x4(sum / <f32>n, isNaN(sum) ? reducePlane<Max>(start, n) : max, 0, 0);
 }
 
 /** mean[p] and max[p] of plane p in one read of it (CBAM's default pools, SE's 'avgmax'). */
 export function f32_gavgmaxpool_cw(x: usize, planes: i32, hw: i32, mean: usize, max: usize): void {
   const bytes = <usize>hw << 2;
-  for (let i = 0; i < planes; i++, x += bytes, mean += 4, max += 4) planeMeanMax(x, hw, mean, max);
-}
-
-/** y[p] = max of plane p (GMP). */
-export function f32_gmaxpool_cw(x: usize, planes: i32, hw: i32, y: usize): void {
-  const bytes = <usize>hw << 2;
-  for (let i = 0; i < planes; i++, x += bytes, y += 4) store<f32>(y, reducePlane<Max>(x, hw));
+  for (let i = 0; i < planes; i++, x += bytes, mean += 4, max += 4) {
+    const v = planeMeanMax(x, hw);
+    store<f32>(mean, f32x4.extract_lane(v, 0));
+    store<f32>(max, f32x4.extract_lane(v, 1));
+  }
 }
 
 // ---- CBAM's further global pools (Woo et al., arXiv 1807.06521, official code's pool_types) ----
@@ -165,14 +157,23 @@ export function f32_gmaxpool_cw(x: usize, planes: i32, hw: i32, y: usize): void 
   return Mathf.log(s) + m;
 }
 
-/** y[p] = sqrt(Σ x²) of plane p (CBAM's 'lp' pool). */
-export function f32_glppool_cw(x: usize, planes: i32, hw: i32, y: usize): void {
-  const bytes = <usize>hw << 2;
-  for (let i = 0; i < planes; i++, x += bytes, y += 4) store<f32>(y, planeL2(x, hw));
+/** The global pool `pool` (POOL_*, bindings/constants.ts) of the n floats at p. */
+@inline export function poolRow(pool: i32, p: usize, n: i32): f32 {
+  if (pool == POOL_MAX) return planeMax(p, n);
+  if (pool == POOL_LP) return planeL2(p, n);
+  if (pool == POOL_LSE) return planeLse(p, n);
+  if (pool == POOL_AVGMAX) return avgMaxRow(p, n);
+  return planeMean(p, n);
 }
 
-/** y[p] = log Σ e^x over plane p (CBAM's 'lse' pool), numerically stable. */
-export function f32_glsepool_cw(x: usize, planes: i32, hw: i32, y: usize): void {
+/** 0.5·mean + 0.5·max of the n floats at p, in one read (timm's add_maxpool). */
+@inline function avgMaxRow(p: usize, n: i32): f32 {
+  const v = planeMeanMax(p, n);
+  return <f32>0.5 * f32x4.extract_lane(v, 0) + <f32>0.5 * f32x4.extract_lane(v, 1);
+}
+
+/** y[p] = pool(plane p) for planes of hw floats, pool one of POOL_* (rows [begin, end) of one call: the caller offsets x and y). */
+export function f32_gpool_cw(x: usize, planes: i32, hw: i32, pool: i32, y: usize): void {
   const bytes = <usize>hw << 2;
-  for (let i = 0; i < planes; i++, x += bytes, y += 4) store<f32>(y, planeLse(x, hw));
+  for (let i = 0; i < planes; i++, x += bytes, y += 4) store<f32>(y, poolRow(pool, x, hw));
 }

@@ -1,6 +1,6 @@
 // f32-vgate / f32-vactivation: the gate or activation chosen at run time by code (vmath.ts), in place or not.
 
-import { ACT_HARDSWISH, ACT_NONE, ACT_RELU, ACT_SILU, GATE_HARDSIGMOID } from "../vmath";
+import { ACT_HARDSWISH, ACT_NONE, ACT_RELU, ACT_SILU, GATE_HARDSIGMOID } from "../../bindings/constants";
 import { f32_vhardsigmoid, f32_vhardswish, f32_vrelu, f32_vsigmoid, f32_vsilu } from "./f32-vunary";
 
 /** y = gate(x) over n floats: GATE_SIGMOID or GATE_HARDSIGMOID(alpha, beta). */

@@ -1,33 +1,140 @@
-// f32-vscale-cw: recalibration of NCHW tensors by a per-channel or a per-pixel factor; y may alias x.
+// f32-vscale: recalibration, y = Op(x, s, q[, r]), where the channel gate s and the spatial gate q
+// broadcast along different axes of the tensor and r (optional) is shaped as x.
+//
+// A tensor is seen as rows of `rowLen` contiguous floats, `rowStride` bytes apart, in groups of
+// `groupRows` rows. Each row has one scalar factor (splat over the row) and each group one vector
+// (read along the row). Which gate is which depends on the layout (the `L` parameter):
+// - RowsAreChannels (NCHW): a row is a channel plane (or one image row of it); s is per row, q per
+//   group (the pixel map of the image, shared by its channels).
+// - RowsArePixels (NHWC): a row is a pixel's channels; s is per group (the image's channel vector),
+//   q per row.
+// Every pattern of the blocks is one instance: SE (x·s), sSE (x·q), CBAM ((x·s)·q), scSE (x·(s+q),
+// max(x·s, x·q)), BAM ((1 + σ(s·q))·x), the residual blocks (r + x·s, relu((x·s)·q + r)),
+// coordinate attention ((x·q)·s over image rows). Rows are independent work items. y may alias x
+// and r: each element is read before it is written.
 
 import { storeLanes } from "../simd";
+import { vsigmoid } from "../vmath";
 
-/** y[p, i] = x[p, i]·s[p] for `planes` planes of hw floats (SE's channel scaling). */
-export function f32_vscale_channel_cw(x: usize, planes: i32, hw: i32, s: usize, y: usize): void {
-  const vecBytes = <usize>(hw & ~3) << 2;
-  const tail = hw & 3;
-  for (let p = 0; p < planes; p++, s += 4) {
-    const f = v128.load32_splat(s);
-    const end = x + vecBytes;
-    for (; x < end; x += 16, y += 16) v128.store(y, f32x4.mul(v128.load(x), f));
-    if (tail) {
-      storeLanes(y, f32x4.mul(v128.load(x), f), tail);
-      x += <usize>tail << 2;
-      y += <usize>tail << 2;
+// ---- layouts ----
+@final export class RowsAreChannels {
+  @inline s(row: usize, _group: usize, _o: usize): v128 { return v128.load32_splat(row); }
+  @inline q(_row: usize, group: usize, o: usize): v128 { return v128.load(group + o); }
+}
+@final export class RowsArePixels {
+  @inline s(_row: usize, group: usize, o: usize): v128 { return v128.load(group + o); }
+  @inline q(row: usize, _group: usize, o: usize): v128 { return v128.load32_splat(row); }
+}
+
+// ---- operations: which operands they read, and what they compute ----
+// (The `uses*` flags are constants after inlining: an operand an operation does not use is never loaded.)
+@final export class MulS {
+  @inline usesS(): bool { return true; } @inline usesQ(): bool { return false; } @inline usesR(): bool { return false; }
+  @inline apply(x: v128, s: v128, _q: v128, _r: v128): v128 { return f32x4.mul(x, s); }
+}
+@final export class MulQ {
+  @inline usesS(): bool { return false; } @inline usesQ(): bool { return true; } @inline usesR(): bool { return false; }
+  @inline apply(x: v128, _s: v128, q: v128, _r: v128): v128 { return f32x4.mul(x, q); }
+}
+/** (x·s)·q: CBAM's x·ca·sa in PyTorch's order of rounding. */
+@final export class MulSThenQ {
+  @inline usesS(): bool { return true; } @inline usesQ(): bool { return true; } @inline usesR(): bool { return false; }
+  @inline apply(x: v128, s: v128, q: v128, _r: v128): v128 { return f32x4.mul(f32x4.mul(x, s), q); }
+}
+/** (x·q)·s: coordinate attention's x·a_w·a_h. */
+@final export class MulQThenS {
+  @inline usesS(): bool { return true; } @inline usesQ(): bool { return true; } @inline usesR(): bool { return false; }
+  @inline apply(x: v128, s: v128, q: v128, _r: v128): v128 { return f32x4.mul(f32x4.mul(x, q), s); }
+}
+// scSE 'add' (Roy et al. 2018): x·s + x·q, computed as x·(s + q). Both gates are non-negative, so
+// s + q is within half an ulp of exact and the result within about 1.5 ulp of PyTorch's two
+// products and a sum (far inside SPEC §5's tolerance), for one product fewer.
+@final export class MulSumSQ {
+  @inline usesS(): bool { return true; } @inline usesQ(): bool { return true; } @inline usesR(): bool { return false; }
+  @inline apply(x: v128, s: v128, q: v128, _r: v128): v128 { return f32x4.mul(x, f32x4.add(s, q)); }
+}
+/** scSE 'max' (the authors' package): max(x·s, x·q). */
+@final export class MaxMulSMulQ {
+  @inline usesS(): bool { return true; } @inline usesQ(): bool { return true; } @inline usesR(): bool { return false; }
+  @inline apply(x: v128, s: v128, q: v128, _r: v128): v128 { return f32x4.max(f32x4.mul(x, s), f32x4.mul(x, q)); }
+}
+/** BAM, combine 'mul' (the official code): (1 + σ(s·q))·x. */
+@final export class BamMul {
+  @inline usesS(): bool { return true; } @inline usesQ(): bool { return true; } @inline usesR(): bool { return false; }
+  @inline apply(x: v128, s: v128, q: v128, _r: v128): v128 { return f32x4.mul(f32x4.add(f32x4.splat(1), vsigmoid(f32x4.mul(s, q))), x); }
+}
+/** BAM, combine 'add' (the paper's text): (1 + σ(s + q))·x. */
+@final export class BamAdd {
+  @inline usesS(): bool { return true; } @inline usesQ(): bool { return true; } @inline usesR(): bool { return false; }
+  @inline apply(x: v128, s: v128, q: v128, _r: v128): v128 { return f32x4.mul(f32x4.add(f32x4.splat(1), vsigmoid(f32x4.add(s, q))), x); }
+}
+/** The SE residual block: r + x·s (the product, then the sum, as PyTorch rounds it). */
+@final export class MulSAddR {
+  @inline usesS(): bool { return true; } @inline usesQ(): bool { return false; } @inline usesR(): bool { return true; }
+  @inline apply(x: v128, s: v128, _q: v128, r: v128): v128 { return f32x4.add(r, f32x4.mul(x, s)); }
+}
+/** The CBAM basic block: relu((x·s)·q + r). */
+@final export class MulSThenQAddRRelu {
+  @inline usesS(): bool { return true; } @inline usesQ(): bool { return true; } @inline usesR(): bool { return true; }
+  @inline apply(x: v128, s: v128, q: v128, r: v128): v128 { return f32x4.max(f32x4.add(f32x4.mul(f32x4.mul(x, s), q), r), f32x4.splat(0)); }
+}
+/** The CBAM basic block without spatial attention: relu(x·s + r). */
+@final export class MulSAddRRelu {
+  @inline usesS(): bool { return true; } @inline usesQ(): bool { return false; } @inline usesR(): bool { return true; }
+  @inline apply(x: v128, s: v128, _q: v128, r: v128): v128 { return f32x4.max(f32x4.add(f32x4.mul(x, s), r), f32x4.splat(0)); }
+}
+
+@inline function element<Op, L>(x: usize, y: usize, r: usize, rowS: usize, group: usize, o: usize, lanes: i32): void {
+  const op = changetype<Op>(0), l = changetype<L>(0);
+  const zero = f32x4.splat(0);
+  const v = op.apply(
+    v128.load(x + o),
+    op.usesS() ? l.s(rowS, group, o) : zero,
+    op.usesQ() ? l.q(rowS, group, o) : zero,
+    op.usesR() ? v128.load(r + o) : zero,
+  );
+  if (lanes == 4) v128.store(y + o, v);
+  else storeLanes(y + o, v, lanes);
+}
+
+/**
+ * Rows [begin, end) of y = Op(x, s, q, r) (see the file's comment): row i starts at byte
+ * i·rowStride of x, y and r; its scalar is at perRow + 4i, its group's vector at
+ * perGroup + (i / groupRows)·groupStride.
+ */
+@inline export function scaleRows<Op, L>(
+  x: usize, y: usize, r: usize, rowStride: usize, rowLen: i32, groupRows: i32,
+  perRow: usize, perGroup: usize, groupStride: usize, begin: i32, end: i32,
+): void {
+  const full = <usize>(rowLen & ~3) << 2;
+  const full16 = full & ~63;
+  const lanes = rowLen & 3;
+  for (let i = begin; i < end; i++) {
+    const at = <usize>i * rowStride;
+    const xi = x + at, yi = y + at, ri = r + at;
+    const rowS = perRow + (<usize>i << 2);
+    const group = perGroup + <usize>(i / groupRows) * groupStride;
+    let o: usize = 0;
+    // four vectors per step at immediate offsets (one address computation per operand per step)
+    for (; o < full16; o += 64) {
+      element<Op, L>(xi, yi, ri, rowS, group, o, 4);
+      element<Op, L>(xi, yi, ri, rowS, group, o + 16, 4);
+      element<Op, L>(xi, yi, ri, rowS, group, o + 32, 4);
+      element<Op, L>(xi, yi, ri, rowS, group, o + 48, 4);
     }
+    for (; o < full; o += 16) element<Op, L>(xi, yi, ri, rowS, group, o, 4);
+    if (lanes) element<Op, L>(xi, yi, ri, rowS, group, o, lanes);
   }
 }
 
-/** y[n, c, i] = x[n, c, i]·q[n, i] (sSE-style spatial scaling by a [N, 1, H, W] map). */
-export function f32_vscale_spatial_cw(x: usize, n: i32, c: i32, hw: i32, q: usize, y: usize): void {
-  const planeBytes = <usize>hw << 2;
-  const vecBytes = <usize>(hw & ~3) << 2;
-  const tail = hw & 3;
-  for (let b = 0; b < n; b++, q += planeBytes) {
-    for (let ch = 0; ch < c; ch++, x += planeBytes, y += planeBytes) {
-      let i: usize = 0;
-      for (; i < vecBytes; i += 16) v128.store(y + i, f32x4.mul(v128.load(x + i), v128.load(q + i)));
-      if (tail) storeLanes(y + i, f32x4.mul(v128.load(x + i), v128.load(q + i)), tail);
-    }
-  }
+// ---- public kernels (kernels.scaleChannels, kernels.scaleSpatial) ----
+
+/** y[p, i] = x[p, i]·s[p] for planes [begin, end) of hw floats (SE's channel scaling). */
+export function f32_vscale_channel_cw(x: usize, hw: i32, s: usize, y: usize, begin: i32, end: i32): void {
+  scaleRows<MulS, RowsAreChannels>(x, y, 0, <usize>hw << 2, hw, 1, s, 0, 0, begin, end);
+}
+
+/** y[n, c, i] = x[n, c, i]·q[n, i] for planes [begin, end) = n·C + c (sSE's spatial scaling by [N, 1, H, W]). */
+export function f32_vscale_spatial_cw(x: usize, c: i32, hw: i32, q: usize, y: usize, begin: i32, end: i32): void {
+  scaleRows<MulQ, RowsAreChannels>(x, y, 0, <usize>hw << 2, hw, c, 0, q, <usize>hw << 2, begin, end);
 }

@@ -2,14 +2,13 @@
 // mc = fc2(relu(bn(fc1(GAP(x))))) and the spatial branch ms = final(relu(bn(dilated(…relu(bn(reduce(x))))))).
 // Every batch norm is folded into the layer in front of it at create (assembly/blocks/bam.ts computes the rest).
 
-import { BAM_COMBINE, type BAMCombine } from "../abi.js";
 import { batchNormSpecs, foldBatchNorm } from "../batchnorm.js";
-import { Block } from "../block.js";
-import { type ConvWeight, packWeights } from "../conv-pack.js";
-import { type Heap, sharedHeap } from "../memory.js";
-import { scratchWithinMemory } from "../scratch.js";
-import { checkOptionKeys, type Dims, oneOf, positiveInt, reducedChannels } from "../validate.js";
-import { checkWeights, type WeightPack, type Weights, type WeightSpec } from "../weights.js";
+import { Block, type BlockDef, blockFactory, layoutCode } from "../block.js";
+import { type Conv, convRecord } from "../conv-params.js";
+import { COMBINE_ADD, COMBINE_MUL, EPILOGUE_RELU } from "../constants.js";
+import { i32, record, records } from "../params.js";
+import { type Layout, oneOf, positiveInt, reducedChannels } from "../validate.js";
+import type { Weights, WeightSpec } from "../weights.js";
 
 export interface BAMOptions {
   /** Channel count C of the input. */
@@ -26,28 +25,34 @@ export interface BAMOptions {
   combine?: BAMCombine;
 }
 
-const BAM_OPTION_KEYS = ["channels", "reduction", "reducedChannels", "dilation", "dilatedConvs", "combine"] as const;
+/** At most this many dilated convs (each takes 3 of a call's stages). */
+const MAX_DILATED_CONVS = 12;
 
-interface BAMConfig {
+export const BAM_COMBINES = { mul: COMBINE_MUL, add: COMBINE_ADD } as const;
+export type BAMCombine = keyof typeof BAM_COMBINES;
+
+export interface BAMConfig {
+  readonly layout: Layout;
   readonly channels: number;
   readonly reduced: number;
   readonly dilation: number;
   readonly dilatedConvs: number;
-  readonly combine: number;
+  readonly combine: BAMCombine;
 }
 
 function parseBAM(o: BAMOptions): BAMConfig {
   const channels = positiveInt("BAM", "channels", o.channels);
   const convs = o.dilatedConvs ?? 2;
-  if (typeof convs !== "number" || !Number.isSafeInteger(convs) || convs < 0) {
-    throw new RangeError(`excite: BAM option dilatedConvs must be a non-negative integer, got ${typeof convs === "number" ? convs : typeof convs}`);
+  if (typeof convs !== "number" || !Number.isSafeInteger(convs) || convs < 0 || convs > MAX_DILATED_CONVS) {
+    throw new RangeError(`excite: BAM option dilatedConvs must be an integer from 0 to ${MAX_DILATED_CONVS}, got ${typeof convs === "number" ? convs : typeof convs}`);
   }
   return {
+    layout: "nchw",
     channels,
     reduced: reducedChannels("BAM", channels, o.reduction, o.reducedChannels, 16),
     dilation: positiveInt("BAM", "dilation", o.dilation, 4),
     dilatedConvs: convs,
-    combine: BAM_COMBINE[oneOf("BAM", "combine", o.combine, Object.keys(BAM_COMBINE) as BAMCombine[], "mul")],
+    combine: oneOf("BAM", "combine", o.combine, Object.keys(BAM_COMBINES) as BAMCombine[], "mul"),
   };
 }
 
@@ -67,63 +72,58 @@ function bamWeightSpecs({ channels: c, reduced: r, dilatedConvs }: BAMConfig): W
   return specs;
 }
 
-/** The folded weights: fc1 with channel.bn, reduce with reduce_bn, each dilated conv with its bn (all back to back). */
-function bamModuleWeights(g: BAMConfig, w: Weights): Weights {
-  const r = g.reduced;
+/** The spatial branch's convs: reduce (C → R, relu), the dilated 3×3s (R → R, relu), final (R → 1). */
+function spatialConvs(g: BAMConfig): { reduce: Conv; dilated: Conv[]; final: Conv } {
+  const r = g.reduced, d = g.dilation;
+  return {
+    reduce: { cin: g.channels, cout: r, kh: 1, kw: 1, epilogue: EPILOGUE_RELU, weight: "spatial.reduce.weight", bias: "spatial.reduce.bias" },
+    dilated: Array.from({ length: g.dilatedConvs }, (_, i) => ({
+      cin: r, cout: r, kh: 3, kw: 3, padding: [d, d] as const, dilation: d, epilogue: EPILOGUE_RELU,
+      weight: `spatial.dilated.${i}.weight`, bias: `spatial.dilated.${i}.bias`,
+    })),
+    final: { cin: r, cout: 1, kh: 1, kw: 1, weight: "spatial.final.weight", bias: "spatial.final.bias" },
+  };
+}
+
+/** The folded weights: fc1 with channel.bn, reduce with reduce_bn, each dilated conv with its bn. */
+function bamModuleWeights(g: BAMConfig, w: Weights): { weights: Weights; convs: Conv[] } {
   const fc1 = foldBatchNorm(w["channel.fc1.weight"], w["channel.fc1.bias"], w, "channel.bn.");
   const reduce = foldBatchNorm(w["spatial.reduce.weight"], w["spatial.reduce.bias"], w, "spatial.reduce_bn.");
-  const dilated = new Float32Array(g.dilatedConvs * r * r * 9), dilatedBias = new Float32Array(g.dilatedConvs * r);
-  for (let i = 0; i < g.dilatedConvs; i++) {
-    const f = foldBatchNorm(w[`spatial.dilated.${i}.weight`], w[`spatial.dilated.${i}.bias`], w, `spatial.dilated_bn.${i}.`);
-    dilated.set(f.weight, i * r * r * 9);
-    dilatedBias.set(f.bias, i * r);
-  }
   const out: Weights = {
     "channel.fc1.weight": fc1.weight, "channel.fc1.bias": fc1.bias,
     "channel.fc2.weight": w["channel.fc2.weight"], "channel.fc2.bias": w["channel.fc2.bias"],
     "spatial.reduce.weight": reduce.weight, "spatial.reduce.bias": reduce.bias,
     "spatial.final.weight": w["spatial.final.weight"], "spatial.final.bias": w["spatial.final.bias"],
   };
-  if (g.dilatedConvs > 0) {
-    out["spatial.dilated.weight"] = dilated;
-    out["spatial.dilated.bias"] = dilatedBias;
+  for (let i = 0; i < g.dilatedConvs; i++) {
+    const f = foldBatchNorm(w[`spatial.dilated.${i}.weight`], w[`spatial.dilated.${i}.bias`], w, `spatial.dilated_bn.${i}.`);
+    out[`spatial.dilated.${i}.weight`] = f.weight;
+    out[`spatial.dilated.${i}.bias`] = f.bias;
   }
-  return out;
+  const c = spatialConvs(g);
+  return { weights: out, convs: [c.reduce, ...c.dilated, c.final] };
 }
 
-export class BAMBlock extends Block {
-  constructor(heap: Heap, readonly config: BAMConfig, pack: WeightPack) {
-    super(heap, "BAM", config.channels, pack);
-  }
-
-  protected override scratchBytes(d: Dims): number {
-    return scratchWithinMemory(this.name, d, this.wasm.bam_f32_nchw_scratch_bytes(d[0], d[1], d[2], d[3], this.config.reduced, this.config.dilation));
-  }
-
-  protected override execute(x: number, y: number, d: Dims, scratch: number): void {
-    const g = this.config, p = (key: string) => this.weights.ptr(key);
-    this.wasm.bam_f32_nchw(x, y, d[0], d[1], d[2], d[3], scratch, g.reduced,
+const BAM: BlockDef<BAMOptions, BAMConfig> = {
+  name: "BAM",
+  optionKeys: ["channels", "reduction", "reducedChannels", "dilation", "dilatedConvs", "combine"],
+  parse: parseBAM,
+  weights: bamWeightSpecs,
+  prepare: bamModuleWeights,
+  params: (g, pack) => {
+    const c = spatialConvs(g), p = (key: string) => i32(pack.ptr(key));
+    return [
+      i32(layoutCode(g.layout)), i32(g.channels), i32(g.reduced), i32(BAM_COMBINES[g.combine]),
       p("channel.fc1.weight"), p("channel.fc1.bias"), p("channel.fc2.weight"), p("channel.fc2.bias"),
-      p("spatial.reduce.weight"), p("spatial.reduce.bias"), p("spatial.dilated.weight"), p("spatial.dilated.bias"),
-      g.dilatedConvs, g.dilation, p("spatial.final.weight"), p("spatial.final.bias"), g.combine);
-  }
-}
+      record(convRecord(c.reduce, pack)), i32(g.dilatedConvs), records(c.dilated.map((d) => convRecord(d, pack))), record(convRecord(c.final, pack)),
+    ];
+  },
+  entry: (wasm) => ({ plan: wasm.bam_plan, run: wasm.bam_run }),
+};
 
 /**
  * A bottleneck attention module. Weights: channel.fc1.{weight [R, C], bias}, channel.bn.*,
  * channel.fc2.{weight [C, R], bias}, spatial.reduce.{weight [R, C], bias}, spatial.reduce_bn.*,
  * spatial.dilated.{i}.{weight [R, R, 3, 3], bias}, spatial.dilated_bn.{i}.*, spatial.final.{weight [1, R], bias}.
  */
-export async function createBAM(options: BAMOptions, weights: Weights): Promise<BAMBlock> {
-  const config = parseBAM(checkOptionKeys("BAM", options, BAM_OPTION_KEYS));
-  const checked = checkWeights("BAM", weights, bamWeightSpecs(config));
-  const moduleWeights = bamModuleWeights(config, checked);
-  const r = config.reduced;
-  const heap = await sharedHeap();
-  const convs: ConvWeight[] = [
-    { key: "spatial.reduce.weight", cout: r, kdim: config.channels },
-    { key: "spatial.final.weight", cout: 1, kdim: r },
-  ];
-  if (config.dilatedConvs > 0) convs.push({ key: "spatial.dilated.weight", cout: r, kdim: r * 9, count: config.dilatedConvs });
-  return new BAMBlock(heap, config, packWeights(heap, moduleWeights, convs));
-}
+export const createBAM = blockFactory<BAMOptions, BAMConfig, Block<BAMConfig>>(BAM);

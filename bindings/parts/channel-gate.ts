@@ -1,10 +1,16 @@
-// Options and weights of the channel excitation shared by SE, cSE and scSE's cSE branch
-// (assembly/blocks/channel-gate.ts computes it).
+// The channel excitation shared by SE, cSE, scSE's cSE branch and the SE residual block
+// (assembly/parts/channel-gate.ts computes it): s = gate(fc2(act(fc1(pool(x))))).
 
-import { ACTIVATION, type Activation, POOL, type Pool } from "../abi.js";
+import { ACT_HARDSWISH, ACT_NONE, ACT_RELU, ACT_SILU, POOL_AVG, POOL_AVGMAX, POOL_MAX } from "../constants.js";
 import { type GateArgs, type GateOptions, GATE_OPTION_KEYS, parseGate } from "../gate.js";
+import { f32, type Fields, i32 } from "../params.js";
 import { bool, oneOf, positiveInt, reducedChannels } from "../validate.js";
 import type { WeightPack, WeightSpec } from "../weights.js";
+
+export const ACTIVATIONS = { none: ACT_NONE, relu: ACT_RELU, silu: ACT_SILU, hardswish: ACT_HARDSWISH } as const;
+export const SE_POOLS = { avg: POOL_AVG, max: POOL_MAX, avgmax: POOL_AVGMAX } as const;
+export type Activation = keyof typeof ACTIVATIONS;
+export type Pool = keyof typeof SE_POOLS;
 
 export interface ChannelGateOptions extends GateOptions {
   /** Channel count C of the input. */
@@ -27,8 +33,8 @@ export interface ChannelGate {
   readonly channels: number;
   readonly reduced: number;
   readonly bias: boolean;
-  readonly activation: number;
-  readonly pool: number;
+  readonly activation: Activation;
+  readonly pool: Pool;
   readonly gate: GateArgs;
 }
 
@@ -38,8 +44,8 @@ export function parseChannelGate(block: string, o: ChannelGateOptions): ChannelG
     channels,
     reduced: reducedChannels(block, channels, o.reduction, o.reducedChannels, 16),
     bias: bool(block, "bias", o.bias, true),
-    activation: ACTIVATION[oneOf(block, "activation", o.activation, Object.keys(ACTIVATION) as Activation[], "relu")],
-    pool: POOL[oneOf(block, "pool", o.pool, Object.keys(POOL) as Pool[], "avg")],
+    activation: oneOf(block, "activation", o.activation, Object.keys(ACTIVATIONS) as Activation[], "relu"),
+    pool: oneOf(block, "pool", o.pool, Object.keys(SE_POOLS) as Pool[], "avg"),
     gate: parseGate(block, o),
   };
 }
@@ -53,7 +59,11 @@ export function channelGateWeights(g: ChannelGate, prefix = ""): WeightSpec[] {
   return specs;
 }
 
-/** The module's (r, w1, b1, w2, b2) arguments. */
-export function channelGateArgs(g: ChannelGate, pack: WeightPack, prefix = ""): [number, number, number, number, number] {
-  return [g.reduced, pack.ptr(`${prefix}fc1.weight`), pack.ptr(`${prefix}fc1.bias`), pack.ptr(`${prefix}fc2.weight`), pack.ptr(`${prefix}fc2.bias`)];
+/** The ChannelGate record (assembly/parts/channel-gate.ts), its weights under `prefix` in `pack`. */
+export function channelGateRecord(g: ChannelGate, pack: WeightPack, prefix = ""): Fields {
+  const p = (key: string) => i32(pack.ptr(`${prefix}${key}`));
+  return [
+    i32(g.channels), i32(g.reduced), i32(ACTIVATIONS[g.activation]), i32(g.gate.gate), f32(g.gate.alpha), f32(g.gate.beta), i32(SE_POOLS[g.pool]),
+    p("fc1.weight"), p("fc1.bias"), p("fc2.weight"), p("fc2.bias"),
+  ];
 }

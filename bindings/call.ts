@@ -1,0 +1,72 @@
+// A call record (bindings/constants.ts CALL_*; assembly/call.ts): the operands and dims of one
+// call of a staged operation, its plan, and the loop that runs its stages. One per block,
+// reused by every call; the scratch is a workspace that grows to the largest plan.
+
+import type { StagedEntry } from "./abi.js";
+import {
+  CALL_EXTENTS, CALL_H, CALL_N, CALL_RESIDUAL, CALL_SCRATCH, CALL_SCRATCH_BYTES, CALL_STAGES, CALL_W, CALL_WORDS, CALL_X, CALL_Y, MAX_STAGES,
+} from "./constants.js";
+import { type Heap, Workspace } from "./memory.js";
+
+/** Largest scratch a call may ask for: 4 GiB less room for the heap's bookkeeping and the call's other buffers. */
+const MAX_SCRATCH_BYTES = 2 ** 32 - 2 ** 20;
+
+export interface Operands {
+  readonly x: number;
+  readonly residual?: number;
+  readonly y: number;
+  readonly n: number;
+  readonly h: number;
+  readonly w: number;
+}
+
+export class CallRecord {
+  private ptr: number;
+  private readonly scratch: Workspace;
+  private params = 0;
+
+  constructor(private readonly heap: Heap, private readonly entry: StagedEntry) {
+    this.ptr = heap.allocFloats(CALL_WORDS);
+    this.scratch = new Workspace(heap);
+  }
+
+  /**
+   * Plans a call on `o` and reserves its scratch (memory may grow here, before anything is
+   * computed); `what` and `dims` name the call in the error when it cannot fit in memory.
+   * Returns the number of stages.
+   */
+  plan(params: number, o: Operands, what: string, dims: readonly number[]): number {
+    this.params = params;
+    const m = this.heap.i32, at = this.ptr >>> 2;
+    m[at + CALL_X] = o.x;
+    m[at + CALL_RESIDUAL] = o.residual ?? 0;
+    m[at + CALL_Y] = o.y;
+    m[at + CALL_N] = o.n;
+    m[at + CALL_H] = o.h;
+    m[at + CALL_W] = o.w;
+    this.entry.plan(this.params, this.ptr);
+    const bytes = this.heap.f64[(this.ptr >>> 3) + CALL_SCRATCH_BYTES / 2];
+    if (!(bytes <= MAX_SCRATCH_BYTES)) throw new RangeError(`excite: ${what} on dims [${dims.join(", ")}] needs ${bytes} bytes of working memory, more than WebAssembly's 4 GiB`);
+    const stages = this.heap.i32[at + CALL_STAGES];
+    if (stages > MAX_STAGES) throw new Error(`excite: ${what} planned ${stages} stages, more than ${MAX_STAGES}`);
+    const scratch = this.scratch.reserve(bytes);
+    this.heap.i32[at + CALL_SCRATCH] = scratch;
+    return stages;
+  }
+
+  /** Runs every stage of the last plan, each over all its items. */
+  run(stages: number): void {
+    const { run } = this.entry;
+    const at = (this.ptr >>> 2) + CALL_EXTENTS;
+    for (let s = 0; s < stages; s++) {
+      const items = this.heap.i32[at + s];
+      if (items > 0) run(this.params, this.ptr, s, 0, items);
+    }
+  }
+
+  free(): void {
+    this.scratch.free();
+    this.heap.free(this.ptr);
+    this.ptr = 0;
+  }
+}
