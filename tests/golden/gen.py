@@ -6,7 +6,7 @@
 
 One safetensors file per case: tests/golden/<block>/<case>.safetensors. See README.md
 for the format. The input `x` is not stored: it is prng.golden_input(seed, N*C*H*W)
-with `seed` from the file's metadata. The output is byte-for-byte reproducible.
+with `seed` from the file's metadata (AFF / iAFF: `residual` likewise from `residualSeed`). The output is byte-for-byte reproducible.
 """
 import json
 import math
@@ -43,12 +43,13 @@ CASES = []
 
 
 def case(block, name, options, dims=None, layout='linear'):
-    """dims None: alternate [3, C, 5, 3] and [1, C, 7, 5] (small, odd, H != W)."""
+    """dims None: alternate [3, C, 5, 3] and [1, C, 7, 5] (small, odd, H != W); C is the
+    input's channel count, `inChannels` where the block has it (else `channels`)."""
+    c = options.get('inChannels', options.get('channels'))
     if dims is None:
-        c = options['channels']
         dims = [3, c, 5, 3] if sum(x[0] == block for x in CASES) % 2 == 0 else [1, c, 7, 5]
     assert block in BLOCKS and all(c[:2] != (block, name) for c in CASES), (block, name)
-    assert options['channels'] == dims[1] or block == 'cbam_basicblock'
+    assert dims[1] == c, (block, name)
     CASES.append((block, name, options, list(dims), layout))
 
 
@@ -325,17 +326,6 @@ def cbam_basicblock_cases():
          [1, 20, 81, 89])
 
 
-def eca_cases():
-    case('eca', 'k3', {'channels': 20, 'kernelSize': 3}, [3, 20, 7, 5])
-    case('eca', 'k5', {'channels': 20, 'kernelSize': 5}, [3, 20, 7, 5])
-    case('eca', 'k5_n1', {'channels': 20, 'kernelSize': 5}, [1, 20, 9, 11])
-    case('eca', 'k7_c6', {'channels': 6, 'kernelSize': 7}, [3, 6, 7, 5])
-    case('eca', 'k3_image_1x1', {'channels': 20, 'kernelSize': 3}, [3, 20, 1, 1])
-    case('eca', 'adaptive_c20', {'channels': 20}, [3, 20, 7, 5])       # k = 3
-    case('eca', 'adaptive_c256', {'channels': 256}, [1, 256, 5, 3])    # k = 5
-    case('eca', 'k5_c64_large', {'channels': 64, 'kernelSize': 5}, [1, 64, 29, 37])
-
-
 se_cases()
 cse_cases()
 sse_cases()
@@ -344,7 +334,299 @@ cbam_cases()
 bam_cases()
 se_resblock_cases()
 cbam_basicblock_cases()
+
+# ---- The survey's blocks (SPEC §3) ----
+# ECA, coordinate attention, SK, split attention, GSoP, MS-CAM / AFF / iAFF, shuffle attention.
+# `default` / `official_*`: the official constructor's defaults; `timm_*`: the options that load
+# the timm module's weights (SPEC §3's presets, widths from timm_make_divisible).
+
+BLOCKS.update({
+    'coord_attention': M.CoordAttention, 'sk': M.SK, 'split_attention': M.SplitAttention,
+    'gsop': M.GSoP, 'mscam': M.MSCAM, 'aff': M.AFF, 'iaff': M.IAFF,
+    'shuffle_attention': M.ShuffleAttention,
+})
+TWO_INPUT_BLOCKS = ('aff', 'iaff')   # forward(x, residual); residual seeded 'residual:<block>/<case>'
+
+
+def timm_make_divisible(v, divisor=8, min_value=None, round_limit=0.9):
+    """timm/layers/helpers.py make_divisible, as SPEC §3 writes it."""
+    min_value = min_value or divisor
+    n = max(min_value, int(v + divisor / 2) // divisor * divisor)
+    return n + divisor if n < round_limit * v else n
+
+
+def eca_cases():
+    # kept as they were (tests/eca-recipe.test.ts runs every zero-padded sigmoid case)
+    case('eca', 'k3', {'channels': 20, 'kernelSize': 3}, [3, 20, 7, 5])
+    case('eca', 'k5', {'channels': 20, 'kernelSize': 5}, [3, 20, 7, 5])
+    case('eca', 'k5_n1', {'channels': 20, 'kernelSize': 5}, [1, 20, 9, 11])
+    case('eca', 'k7_c6', {'channels': 6, 'kernelSize': 7}, [3, 6, 7, 5])
+    case('eca', 'k3_image_1x1', {'channels': 20, 'kernelSize': 3}, [3, 20, 1, 1])
+    A = 'adaptive'
+    case('eca', 'adaptive_c20', {'channels': 20, 'kernelSize': A}, [3, 20, 7, 5])       # k = 3
+    case('eca', 'adaptive_c256', {'channels': 256, 'kernelSize': A}, [1, 256, 5, 3])    # k = 5
+    case('eca', 'k5_c64_large', {'channels': 64, 'kernelSize': 5}, [1, 64, 29, 37])
+    # the official eca_layer(channel, k_size=3)
+    case('eca', 'default', {'channels': 20}, [1, 20, 7, 5])
+    case('eca', 'default_c6', {'channels': 6}, [3, 6, 5, 3])
+    case('eca', 'k1', {'channels': 20, 'kernelSize': 1}, [3, 20, 5, 3])   # ECA-MobileNetV2, C < 96
+    case('eca', 'k1_c6', {'channels': 6, 'kernelSize': 1}, [1, 6, 7, 5])
+    case('eca', 'k9', {'channels': 20, 'kernelSize': 9}, [1, 20, 7, 5])
+    case('eca', 'k15_c6', {'channels': 6, 'kernelSize': 15}, [3, 6, 5, 3])  # p = 7 > C
+    case('eca', 'k3_h1', {'channels': 20, 'kernelSize': 3}, [3, 20, 1, 9])
+    case('eca', 'k5_w1', {'channels': 20, 'kernelSize': 5}, [1, 20, 7, 1])
+    # the adaptive rule: t = int(|log2 C + beta| / gamma), odd, >= 3
+    case('eca', 'adaptive_c6', {'channels': 6, 'kernelSize': A}, [1, 6, 7, 5])          # t 1 -> 3
+    case('eca', 'adaptive_c127', {'channels': 127, 'kernelSize': A}, [3, 127, 1, 3])    # t 3 -> 3
+    case('eca', 'adaptive_c128', {'channels': 128, 'kernelSize': A}, [1, 128, 5, 3])    # t 4 -> 5
+    case('eca', 'adaptive_gamma1_c20', {'channels': 20, 'kernelSize': A, 'gamma': 1},
+         [3, 20, 5, 3])                                                                 # t 5 -> 5
+    case('eca', 'adaptive_gamma1_beta0_c64', {'channels': 64, 'kernelSize': A, 'gamma': 1,
+                                              'beta': 0}, [1, 64, 7, 5])                # t 6 -> 7
+    case('eca', 'adaptive_gamma1_beta_minus10_c20', {'channels': 20, 'kernelSize': A,
+                                                     'gamma': 1, 'beta': -10}, [3, 20, 5, 3])
+    case('eca', 'adaptive_gamma1p5_beta2_c20', {'channels': 20, 'kernelSize': A, 'gamma': 1.5,
+                                                'beta': 2}, [1, 20, 7, 5])               # t 4 -> 5
+    # timm's CecaModule: channel index mod C
+    circ = {'padding': 'circular'}
+    case('eca', 'padding_circular_k3', {'channels': 20, 'kernelSize': 3, **circ}, [3, 20, 5, 3])
+    case('eca', 'padding_circular_k5_c6', {'channels': 6, 'kernelSize': 5, **circ}, [1, 6, 7, 5])
+    case('eca', 'padding_circular_k13_c6', {'channels': 6, 'kernelSize': 13, **circ},
+         [3, 6, 5, 3])                                                                  # p = C
+    case('eca', 'padding_circular_k1', {'channels': 20, 'kernelSize': 1, **circ}, [1, 20, 7, 5])
+    case('eca', 'padding_circular_k7_h1', {'channels': 20, 'kernelSize': 7, **circ}, [1, 20, 1, 7])
+    case('eca', 'padding_zeros_explicit_k5', {'channels': 20, 'kernelSize': 5, 'padding': 'zeros'},
+         [3, 20, 5, 3])
+    hs = {'gate': 'hardsigmoid'}
+    case('eca', 'gate_hardsigmoid', {'channels': 20, **hs}, [3, 20, 5, 3])
+    case('eca', 'gate_hardsigmoid_onnx_k5', {'channels': 20, 'kernelSize': 5, **hs,
+                                             'hardSigmoid': ONNX_HS}, [1, 20, 7, 5])
+    case('eca', 'gate_hardsigmoid_circular_k5_c6', {'channels': 6, 'kernelSize': 5, **hs, **circ},
+         [3, 6, 5, 3])
+    case('eca', 'gate_hardsigmoid_k1_w1', {'channels': 20, 'kernelSize': 1, **hs}, [1, 20, 9, 1])
+    case('eca', 'gate_sigmoid_explicit', {'channels': 20, 'gate': 'sigmoid'}, [3, 20, 5, 3])
+    # timm: EcaModule(C) / CecaModule(C) compute the adaptive k
+    case('eca', 'timm_ecamodule_c64', {'channels': 64, 'kernelSize': A}, [1, 64, 5, 3])
+    case('eca', 'timm_cecamodule_c20', {'channels': 20, 'kernelSize': A, **circ}, [3, 20, 5, 3])
+    case('eca', 'timm_cecamodule_c256', {'channels': 256, 'kernelSize': A, **circ}, [1, 256, 3, 5])
+    # ECA-ResNet-50's last stage (k3557: k = 7 at C = 2048)
+    case('eca', 'official_resnet50_stage4_k7_c2048', {'channels': 2048, 'kernelSize': 7},
+         [1, 2048, 1, 1])
+
+
+def timm_coordattn(c):
+    """timm CoordAttn(C): no conv biases, mip = make_divisible(C/16 * 2/3, 8, round_limit=0)."""
+    return {'channels': c, 'bias': False,
+            'reducedChannels': timm_make_divisible(c / 16 * 2 / 3, 8, round_limit=0)}
+
+
+def coord_attention_cases():
+    B, d = 'coord_attention', None
+    case(B, 'default', {'channels': 20}, [3, 20, 7, 5])        # mip = max(8, 20 // 32) = 8
+    case(B, 'default_c6', {'channels': 6}, [1, 6, 7, 5])       # mip 8 > C
+    case(B, 'official_c64', {'channels': 64}, [1, 64, 5, 3])
+    case(B, 'reduction_2', {'channels': 20, 'reduction': 2}, d)                   # mip 10
+    case(B, 'reduction_4_c36', {'channels': 36, 'reduction': 4}, [3, 36, 3, 5])   # mip 9
+    case(B, 'reduced_channels_3', {'channels': 20, 'reducedChannels': 3}, d)      # below 8
+    case(B, 'reduced_channels_12', {'channels': 20, 'reduction': 4, 'reducedChannels': 12}, d)
+    case(B, 'reduced_channels_1_c6', {'channels': 6, 'reducedChannels': 1}, [3, 6, 5, 3])
+    case(B, 'bias_false', {'channels': 20, 'bias': False}, d)
+    case(B, 'bias_false_c6', {'channels': 6, 'bias': False}, [1, 6, 7, 5])
+    case(B, 'gate_hardsigmoid', {'channels': 20, 'gate': 'hardsigmoid'}, d)
+    case(B, 'gate_hardsigmoid_onnx', {'channels': 20, 'gate': 'hardsigmoid',
+                                      'hardSigmoid': ONNX_HS}, d)
+    case(B, 'gate_hardsigmoid_bias_false', {'channels': 20, 'gate': 'hardsigmoid', 'bias': False}, d)
+    case(B, 'gate_sigmoid_explicit', {'channels': 20, 'gate': 'sigmoid'}, d)
+    case(B, 'h1', {'channels': 20}, [3, 20, 1, 9])
+    case(B, 'w1', {'channels': 20}, [1, 20, 7, 1])
+    case(B, 'image_1x1', {'channels': 20}, [3, 20, 1, 1])
+    case(B, 'large_29x37', {'channels': 20}, [1, 20, 29, 37])   # sampled y
+    case(B, 'timm_coordattn_c20', timm_coordattn(20), [3, 20, 7, 5])       # mip 8
+    case(B, 'timm_coordattn_hardsigmoid_c20', {**timm_coordattn(20), 'gate': 'hardsigmoid'},
+         [1, 20, 5, 7])
+
+
+def timm_selective_kernel(cin, cout=None, rd_ratio=1 / 16, rd_divisor=8, **options):
+    """timm SelectiveKernel(in, out, rd_ratio, rd_divisor): splitInput, groups 1, attention width
+    make_divisible(out * rd_ratio, rd_divisor); the default keep_3x3 gives SK's 3x3 dilations."""
+    out = cin if cout is None else cout
+    o = {'inChannels': cin, 'splitInput': True, 'groups': 1,
+         'reducedChannels': timm_make_divisible(out * rd_ratio, rd_divisor)}
+    if cout is not None:
+        o['channels'] = cout
+    return {**o, **options}
+
+
+def sk_cases():
+    B, d = 'sk', None
+    # Cin = 12 -> C = 10 with 2 groups: every path count divides Cin with and without the split
+    # (L = 8 keeps fc1 / fc2 small; the default L = 32 is in the C = 18 cases)
+    for paths in (1, 2, 3):
+        for groups in (1, 2):
+            for split in (False, True):
+                case(B, f'paths{paths}_groups{groups}_split_{str(split).lower()}',
+                     {'inChannels': 12, 'channels': 10, 'paths': paths, 'groups': groups,
+                      'splitInput': split, 'minReducedChannels': 8}, d)
+    g3 = {'inChannels': 18, 'groups': 3}     # C = Cin = 18, L = 32
+    g3s = {**g3, 'minReducedChannels': 8}
+    g2 = {'inChannels': 12, 'channels': 10, 'groups': 2, 'minReducedChannels': 8}
+    case(B, 'stride2', {**g3, 'stride': 2}, [3, 18, 9, 7])
+    case(B, 'stride2_split_paths3', {**g3s, 'stride': 2, 'paths': 3, 'splitInput': True},
+         [1, 18, 7, 5])
+    case(B, 'stride2_channels_30', {**g3s, 'channels': 30, 'stride': 2}, [1, 18, 9, 11])
+    case(B, 'stride2_h1', {**g3s, 'stride': 2}, [3, 18, 1, 7])
+    case(B, 'stride2_w1_even_h', {**g2, 'stride': 2, 'splitInput': True}, [1, 12, 8, 1])
+    case(B, 'channels_same_c18', g3, d)
+    case(B, 'channels_6_split_paths3', {**g3s, 'channels': 6, 'paths': 3, 'splitInput': True}, d)
+    case(B, 'kernel_sizes_3_5_dilations_1_1', {**g2, 'kernelSizes': [3, 5], 'dilations': [1, 1]}, d)
+    case(B, 'kernel_sizes_5_3_1_dilations_1_2_1',
+         {**g2, 'paths': 3, 'kernelSizes': [5, 3, 1], 'dilations': [1, 2, 1]}, d)
+    case(B, 'kernel_sizes_1_3_split', {**g2, 'kernelSizes': [1, 3], 'dilations': [1, 1],
+                                       'splitInput': True}, d)
+    case(B, 'dilations_2_3', {**g2, 'dilations': [2, 3]}, d)
+    case(B, 'reduction_2_min_reduced_4', {**g3, 'reduction': 2, 'minReducedChannels': 4}, d)  # 9
+    case(B, 'min_reduced_channels_12', {**g2, 'minReducedChannels': 12}, d)       # max(0, 12)
+    case(B, 'reduction_4_min_reduced_1', {**g3, 'reduction': 4, 'minReducedChannels': 1}, d)  # 4
+    case(B, 'reduced_channels_5', {**g2, 'reducedChannels': 5}, d)
+    case(B, 'h1', {**g2, 'splitInput': True}, [1, 12, 1, 9])
+    case(B, 'w1', g3s, [3, 18, 7, 1])
+    # the port's SKConv(32, 32): groups 32, dilations 1 and 2, d = max(32 // 16, 32)
+    case(B, 'default', {'inChannels': 32}, [1, 32, 7, 5])
+    case(B, 'official_stride2_c32', {'inChannels': 32, 'stride': 2}, [3, 32, 5, 3])
+    case(B, 'timm_selectivekernel_c12', timm_selective_kernel(12), [3, 12, 7, 5])
+    case(B, 'timm_selectivekernel_keep3x3_false_c12',
+         timm_selective_kernel(12, kernelSizes=[3, 5], dilations=[1, 1]), [1, 12, 7, 5])
+    case(B, 'timm_selectivekernel_stride2_c12_to_c20', timm_selective_kernel(12, 20, stride=2),
+         [3, 12, 9, 7])
+    case(B, 'timm_selectivekernel_3paths_c18', timm_selective_kernel(18, paths=3), [1, 18, 7, 5])
+    case(B, 'timm_skresnet18_c12', timm_selective_kernel(12, rd_ratio=1 / 8, rd_divisor=16),
+         [3, 12, 5, 3])
+    case(B, 'timm_skresnext_c32', {'inChannels': 32, 'groups': 32, 'splitInput': False,
+                                   'reducedChannels': timm_make_divisible(32 / 16, 32)},
+         [1, 32, 5, 3])
+
+
+def split_attention_cases():
+    B, d = 'split_attention', None
+    # Cin = 8 takes every groups * radix; C = 6
+    for radix in (1, 2, 4):
+        for groups in (1, 2):
+            for stride in (1, 2):
+                case(B, f'radix{radix}_groups{groups}_stride{stride}',
+                     {'inChannels': 8, 'channels': 6, 'radix': radix, 'groups': groups,
+                      'stride': stride}, d)
+    # ResNeSt's Bottleneck.conv2 call: k 3, padding = dilation, no conv bias, BN
+    case(B, 'default', {'inChannels': 10}, [3, 10, 7, 5])
+    case(B, 'default_c6', {'inChannels': 6}, [1, 6, 7, 5])
+    # SplAtConv2d's own defaults
+    case(B, 'official_constructor_defaults', {'inChannels': 10, 'bias': True, 'norm': False,
+                                              'padding': 0}, d)
+    case(B, 'bias_true', {'inChannels': 10, 'bias': True}, d)
+    case(B, 'norm_false', {'inChannels': 10, 'norm': False}, d)
+    case(B, 'bias_true_norm_false_radix1', {'inChannels': 10, 'bias': True, 'norm': False,
+                                            'radix': 1}, d)
+    case(B, 'kernel_size_1', {'inChannels': 10, 'kernelSize': 1}, d)
+    case(B, 'kernel_size_1_stride2_radix1', {'inChannels': 10, 'kernelSize': 1, 'stride': 2,
+                                             'radix': 1}, [3, 10, 7, 5])
+    case(B, 'kernel_size_5', {'inChannels': 10, 'kernelSize': 5}, d)
+    case(B, 'dilation_2', {'inChannels': 10, 'dilation': 2}, d)             # padding 2
+    case(B, 'dilation_2_padding_1', {'inChannels': 10, 'dilation': 2, 'padding': 1}, [1, 10, 9, 7])
+    case(B, 'padding_0', {'inChannels': 10, 'padding': 0}, d)
+    case(B, 'padding_2', {'inChannels': 10, 'padding': 2}, d)
+    case(B, 'padding_0_stride2_even', {'inChannels': 10, 'padding': 0, 'stride': 2}, [3, 10, 8, 10])
+    case(B, 'channels_6', {'inChannels': 10, 'channels': 6}, d)
+    case(B, 'channels_20_groups_5_radix1', {'inChannels': 10, 'channels': 20, 'groups': 5,
+                                     'radix': 1, 'reducedChannels': 10}, d)
+    case(B, 'reduced_channels_8', {'inChannels': 10, 'reducedChannels': 8}, d)
+    case(B, 'reduced_channels_6_groups_2', {'inChannels': 8, 'channels': 6, 'groups': 2,
+                                            'reducedChannels': 6}, d)
+    case(B, 'reduction_factor_1_radix4_c12', {'inChannels': 12, 'radix': 4, 'reductionFactor': 1},
+         d)                                                                          # I 48
+    case(B, 'h1', {'inChannels': 10}, [3, 10, 1, 9])
+    case(B, 'w1_stride2', {'inChannels': 10, 'stride': 2}, [1, 10, 7, 1])
+    case(B, 'image_1x1', {'inChannels': 8, 'groups': 2, 'channels': 6}, [3, 8, 1, 1])
+    # timm: SplitAttn's width make_divisible(Cin * R / 4, 8, min 32); ResNeSt passes BN, bias off
+    # (at Cin = 36, radix 4 the widths part: timm 40, the official 36; not stored, 80 KB)
+    case(B, 'timm_resnest_splitattn_c12', {'inChannels': 12, 'reducedChannels':
+                                           timm_make_divisible(12 * 2 / 4, 8, min_value=32)},
+         [1, 12, 5, 3])
+    # timm's bare SplitAttn(Cin): no norm, padding k // 2
+    case(B, 'timm_splitattn_bare_c10', {'inChannels': 10, 'norm': False, 'padding': 1,
+                                        'reducedChannels': timm_make_divisible(5, 8, 32)},
+         [3, 10, 5, 3])
+
+
+def gsop_cases():
+    B, d = 'gsop', None
+    case(B, 'default', {'channels': 6}, [1, 6, 7, 5])                # attDim 128 > M
+    case(B, 'att_dim_8', {'channels': 20, 'attDim': 8}, [3, 20, 5, 3])
+    case(B, 'att_dim_12', {'channels': 20, 'attDim': 12}, [1, 20, 7, 5])
+    case(B, 'att_dim_1', {'channels': 20, 'attDim': 1}, d)
+    case(B, 'att_dim_8_c6', {'channels': 6, 'attDim': 8}, [3, 6, 5, 3])
+    case(B, 'att_dim_24_over_positions', {'channels': 20, 'attDim': 24}, [3, 20, 5, 3])  # d > M
+    case(B, 'stride2_att_dim_8', {'channels': 20, 'attDim': 8, 'stride': 2}, [3, 20, 7, 5])
+    case(B, 'stride2_att_dim_12_9x11', {'channels': 20, 'attDim': 12, 'stride': 2}, [1, 20, 9, 11])
+    case(B, 'stride2_h1', {'channels': 20, 'attDim': 8, 'stride': 2}, [3, 20, 1, 9])
+    case(B, 'stride2_image_1x1', {'channels': 20, 'attDim': 8, 'stride': 2}, [1, 20, 1, 1])
+    case(B, 'stride1_explicit_att_dim_8', {'channels': 20, 'attDim': 8, 'stride': 1}, d)
+    case(B, 'h1', {'channels': 20, 'attDim': 8}, [1, 20, 1, 7])
+    case(B, 'w1', {'channels': 20, 'attDim': 8}, [3, 20, 9, 1])
+    case(B, 'image_1x1', {'channels': 20, 'attDim': 8}, [3, 20, 1, 1])   # Sigma = 0
+    case(B, 'large_att_dim_12_29x37', {'channels': 20, 'attDim': 12}, [1, 20, 29, 37])  # sampled
+
+
+def fusion_cases(block):
+    """MS-CAM, AFF and iAFF share options (I = C // reduction, reducedChannels overrides)."""
+    d = None
+    case(block, 'default', {'channels': 20}, [3, 20, 7, 5])         # I 5
+    case(block, 'default_c6', {'channels': 6}, [1, 6, 7, 5])        # I = 6 // 4 = 1
+    case(block, 'reduction_1_c10', {'channels': 10, 'reduction': 1}, d)
+    for r in (2, 3):                                                # 20 % 3 != 0
+        case(block, f'reduction_{r}', {'channels': 20, 'reduction': r}, d)
+    case(block, 'reduction_2_c6', {'channels': 6, 'reduction': 2}, d)
+    case(block, 'reduced_channels_3', {'channels': 20, 'reducedChannels': 3}, d)
+    case(block, 'h1', {'channels': 20}, [3, 20, 1, 9])
+    case(block, 'w1', {'channels': 20}, [1, 20, 7, 1])
+    case(block, 'image_1x1', {'channels': 20}, [3, 20, 1, 1])
+    case(block, 'large_29x37', {'channels': 20}, [1, 20, 29, 37])   # sampled y
+    case(block, 'official_c64', {'channels': 64}, [1, 64, 3, 1])    # fusion.py's channels=64, r=4
+
+
+def iaff_cases():
+    fusion_cases('iaff')
+    # the PyTorch fusion.py forward reuses global_att in the second stage
+    G = {'secondGlobal': 'global_att'}
+    case('iaff', 'reduction_1_c10_second_global_att', {'channels': 10, 'reduction': 1, **G})
+    for r in (2, 4):
+        case('iaff', f'reduction_{r}_second_global_att', {'channels': 20, 'reduction': r, **G})
+    case('iaff', 'default_c6_second_global_att', {'channels': 6, **G}, [3, 6, 5, 3])
+    case('iaff', 'second_global_att2_explicit', {'channels': 20, 'secondGlobal': 'global_att2'})
+    case('iaff', 'h1_second_global_att', {'channels': 20, **G}, [1, 20, 1, 7])
+    case('iaff', 'official_pytorch_c64', {'channels': 64, **G}, [3, 64, 1, 3])
+
+
+def shuffle_attention_cases():
+    B = 'shuffle_attention'
+    # C = 2 * groups * P
+    for groups, c in ((1, 2), (1, 6), (1, 10), (2, 8), (2, 12), (2, 20), (3, 6), (3, 18), (3, 30)):
+        case(B, f'groups_{groups}_c{c}', {'channels': c, 'groups': groups})
+    case(B, 'groups_2_c20_image_1x1', {'channels': 20, 'groups': 2}, [3, 20, 1, 1])  # gn -> bias
+    case(B, 'groups_3_c18_h1', {'channels': 18, 'groups': 3}, [1, 18, 1, 9])
+    case(B, 'groups_2_c20_w1', {'channels': 20, 'groups': 2}, [3, 20, 7, 1])
+    case(B, 'groups_3_c18_large_29x37', {'channels': 18, 'groups': 3}, [1, 18, 29, 37])  # sampled
+    case(B, 'default', {'channels': 128}, [1, 128, 7, 5])                      # groups 64, P 1
+    case(B, 'official_c256', {'channels': 256}, [1, 256, 3, 1])                # SA-Net layer1, P 2
+
+
 eca_cases()
+coord_attention_cases()
+sk_cases()
+split_attention_cases()
+gsop_cases()
+for b in ('mscam', 'aff'):
+    fusion_cases(b)
+iaff_cases()
+shuffle_attention_cases()
 
 # ---------------------------------------------------------------------------------------
 # Weights, running the module, writing the file
@@ -367,7 +649,7 @@ def init_weights(model):
     """Random, well-conditioned weights: W ~ N(0, 1/fan_in), b ~ N(0, 1) so the gates see
     pre-activations of order 1 (partly in the clamped range of hardsigmoid, not saturated
     for sigmoid); BN weight U(0.5, 1.5), bias N(0, 0.2^2), running_mean N(0, 0.2^2),
-    running_var U(0.5, 1.5)."""
+    running_var U(0.5, 1.5); GroupNorm / LayerNorm affine like BN's; any other parameter N(0, 1)."""
     for _, m in model.named_modules():
         if isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d)):
             fan_in = m.weight[0].numel()
@@ -379,6 +661,12 @@ def init_weights(model):
             m.bias.copy_(torch.randn(m.bias.shape) * 0.2)
             m.running_mean.copy_(torch.randn(m.running_mean.shape) * 0.2)
             m.running_var.copy_(torch.rand(m.running_var.shape) + 0.5)
+        elif isinstance(m, (nn.GroupNorm, nn.LayerNorm)) and m.weight is not None:
+            m.weight.copy_(torch.rand(m.weight.shape) + 0.5)
+            m.bias.copy_(torch.randn(m.bias.shape) * 0.2)
+        else:  # a module's own raw Parameters (shuffle attention's cweight, ...): N(0, 1)
+            for p in m.parameters(recurse=False):
+                p.copy_(torch.randn(p.shape))
 
 
 @torch.no_grad()
@@ -396,15 +684,16 @@ def scale_cbam_channel(model):
 class Probe:
     """Records the inputs of ReLUs and gates during one forward pass, to reject weight draws
     whose test would be degenerate: a ReLU that is dead for every element (the gate then
-    does not depend on fc1), or a gate that is mostly saturated (sigmoid |z| > 8, or
-    hardsigmoid clamped)."""
+    does not depend on fc1), a gate that is mostly saturated (sigmoid |z| > 8, or
+    hardsigmoid clamped), or a softmax over branches that is nearly uniform (SK's and split
+    attention's selection would then not depend on the branch layout)."""
 
     def __init__(self, model):
         self.model = model
-        self.relu, self.sig, self.hard = [], [], []
+        self.relu, self.sig, self.hard, self.softmax = [], [], [], []
 
     def __enter__(self):
-        self._relu, self._sig = torch.relu, torch.sigmoid
+        self._relu, self._sig, self._softmax = torch.relu, torch.sigmoid, torch.softmax
         probe = self
 
         def relu(z):
@@ -415,7 +704,12 @@ class Probe:
             probe.sig.append(z.detach().clone())
             return probe._sig(z)
 
-        torch.relu, torch.sigmoid = relu, sigmoid
+        def softmax(z, dim):
+            s = probe._softmax(z, dim)
+            probe.softmax.append((s.detach().clone(), dim))
+            return s
+
+        torch.relu, torch.sigmoid, torch.softmax = relu, sigmoid, softmax
         self.hooks = []
         for m in self.model.modules():
             if isinstance(m, M.Gate) and m.kind == 'hardsigmoid':
@@ -425,7 +719,7 @@ class Probe:
         return self
 
     def __exit__(self, *exc):
-        torch.relu, torch.sigmoid = self._relu, self._sig
+        torch.relu, torch.sigmoid, torch.softmax = self._relu, self._sig, self._softmax
         for h in self.hooks:
             h.remove()
 
@@ -441,6 +735,9 @@ class Probe:
             v = a * z + b
             if z.numel() > 1 and float(((v < 0) | (v > 1)).float().mean()) > 0.5:
                 out.append('saturated hardsigmoid')
+        for s, dim in self.softmax:
+            if s.shape[dim] > 1 and float((s.amax(dim) - s.amin(dim)).mean()) < 0.1:
+                out.append('flat softmax')
         return out
 
 
@@ -509,6 +806,10 @@ def squeeze_1x1(block, key, arr):
 def generate(block, name, options, dims, layout):
     xseed = name_seed('x', block, name)
     x_np = golden_input(xseed, int(np.prod(dims))).reshape(dims)
+    inputs = [x_np]
+    if block in TWO_INPUT_BLOCKS:  # forward(x, residual), residual of x's shape
+        rseed = name_seed('residual', block, name)
+        inputs.append(golden_input(rseed, int(np.prod(dims))).reshape(dims))
     wseed = name_seed('weights', block, name)
     for attempt in range(100):
         # a deterministic retry with the next seed when the draw makes a degenerate test
@@ -518,13 +819,13 @@ def generate(block, name, options, dims, layout):
         scale_cbam_channel(model)
         model.eval()
         with torch.no_grad(), Probe(model) as probe:
-            model(torch.from_numpy(x_np.copy()))
+            model(*[torch.from_numpy(a.copy()) for a in inputs])
         if not probe.problems():
             break
     else:
         raise RuntimeError(f'{block}/{name}: no usable weights: {probe.problems()}')
     with torch.no_grad():
-        y = model(torch.from_numpy(x_np.copy())).contiguous()
+        y = model(*[torch.from_numpy(a.copy()) for a in inputs]).contiguous()
     if attempt and os.environ.get('GOLDEN_VERBOSE'):
         print(f'{block}/{name}: weights redrawn {attempt}x')
     assert y.dtype == torch.float32
@@ -554,6 +855,8 @@ def generate(block, name, options, dims, layout):
         'seed': str(xseed),
         'torch': torch.__version__,
     }
+    if len(inputs) == 2:
+        metadata['residualSeed'] = str(rseed)
     data = safetensors_bytes(tensors, metadata)
     back, meta = read_safetensors(data)
     assert meta == metadata and sorted(back) == sorted(tensors)

@@ -344,25 +344,293 @@ class CBAMBasicBlock(nn.Module):
         return torch.relu(out + residual)
 
 
-def eca_kernel_size(channels, gamma=2, b=1):
-    """ECA's adaptive kernel: t = int(|log2(C) + b| / gamma), odd, at least 3."""
-    t = int(abs((math.log2(channels) + b) / gamma))
+# ---- The survey's blocks (SPEC §3) ----
+# Each module re-types the official file SPEC §3 names; attribute names give its state_dict keys
+# verbatim. Where the official code calls nn.Sigmoid / nn.ReLU / .sigmoid(), these call
+# torch.sigmoid / torch.relu, which gen.py's Probe watches.
+__all__ += ['CoordAttention', 'SK', 'SplitAttention', 'GSoP', 'MSCAM', 'AFF', 'IAFF',
+            'ShuffleAttention']
+
+
+def _require(ok, message):
+    if not ok:
+        raise ValueError(message)
+
+
+def eca_kernel_size(channels, gamma=2, beta=1):
+    """timm's EcaModule(channels) kernel (timm/layers/eca.py): t = int(|log2(C) + beta| / gamma),
+    k = t if t is odd else t + 1, at least 3."""
+    t = int(abs(math.log2(channels) + beta) / gamma)
     k = t if t % 2 else t + 1
     return max(3, k)
 
 
 class ECA(nn.Module):
-    """Efficient channel attention (Wang et al., arXiv 1910.03151; BangguWu/ECANet):
-    s = sigmoid(conv1d_k(GAP(x)) across channels), y = x * s. Key conv.weight [1,1,k]."""
+    """Efficient channel attention (Wang et al., arXiv 1910.03151; BangguWu/ECANet
+    models/eca_module.py `eca_layer`): s = gate(conv1d_k(GAP(x)) across channels), y = x * s.
+    padding 'circular' is timm's CecaModule (F.pad circular, then an unpadded conv).
+    Key conv.weight [1,1,k]."""
 
-    def __init__(self, channels, kernelSize=None):
+    def __init__(self, channels, kernelSize=3, gamma=2, beta=1, padding='zeros', gate='sigmoid',
+                 hardSigmoid=None):
         super().__init__()
-        k = eca_kernel_size(channels) if kernelSize is None else int(kernelSize)
-        if k < 1 or k % 2 == 0:
-            raise ValueError('kernelSize must be odd')
-        self.conv = nn.Conv1d(1, 1, k, padding=(k - 1) // 2, bias=False)
+        k = eca_kernel_size(channels, gamma, beta) if kernelSize == 'adaptive' else int(kernelSize)
+        _require(k >= 1 and k % 2 == 1, f"kernelSize must be odd >= 1 or 'adaptive', got {kernelSize!r}")
+        _require(padding in ('zeros', 'circular'), f'unknown padding {padding!r}')
+        p = (k - 1) // 2
+        _require(padding == 'zeros' or p <= channels, f'circular padding needs (k-1)/2 <= C, k = {k}')
+        self.circular = p if padding == 'circular' else 0
+        self.conv = nn.Conv1d(1, 1, k, padding=p - self.circular, bias=False)
+        self.gate = Gate(gate, hardSigmoid)
 
     def forward(self, x):
         y = x.mean(dim=(2, 3)).unsqueeze(1)          # [N, 1, C]
-        s = torch.sigmoid(self.conv(y)).squeeze(1)   # [N, C]
+        if self.circular:
+            y = F.pad(y, (self.circular, self.circular), mode='circular')
+        s = self.gate(self.conv(y)).squeeze(1)       # [N, C]
         return x * s.unsqueeze(-1).unsqueeze(-1)
+
+
+class CoordAttention(nn.Module):
+    """Coordinate attention (Hou et al., arXiv 2103.02907; Andrew-Qibin/CoordAttention coordatt.py
+    `CoordAtt`): t = h_swish(bn1(conv1(cat(mean_W x, mean_H x)))) on [N, C, H+W, 1], split back,
+    a_h = gate(conv_h(t_h)) [N,C,H,1], a_w = gate(conv_w(t_w)) [N,C,1,W], y = x * a_w * a_h."""
+
+    def __init__(self, channels, reduction=32, reducedChannels=None, bias=True, gate='sigmoid',
+                 hardSigmoid=None):
+        super().__init__()
+        mip = max(8, channels // reduction) if reducedChannels is None else int(reducedChannels)
+        _require(mip >= 1, f'reducedChannels must be >= 1, got {reducedChannels!r}')
+        self.conv1 = nn.Conv2d(channels, mip, 1, bias=bias)
+        self.bn1 = nn.BatchNorm2d(mip, eps=BN_EPS)
+        self.conv_h = nn.Conv2d(mip, channels, 1, bias=bias)
+        self.conv_w = nn.Conv2d(mip, channels, 1, bias=bias)
+        self.gate = Gate(gate, hardSigmoid)
+
+    def forward(self, x):
+        h, w = x.shape[2], x.shape[3]
+        x_h = F.adaptive_avg_pool2d(x, (h, 1))                       # mean over W: [N, C, H, 1]
+        x_w = F.adaptive_avg_pool2d(x, (1, w)).permute(0, 1, 3, 2)   # mean over H: [N, C, W, 1]
+        t = self.bn1(self.conv1(torch.cat([x_h, x_w], dim=2)))
+        t = t * (torch.clamp(t + 3.0, 0.0, 6.0) / 6.0)               # the official h_swish
+        t_h, t_w = torch.split(t, [h, w], dim=2)
+        a_h = self.gate(self.conv_h(t_h))
+        a_w = self.gate(self.conv_w(t_w.permute(0, 1, 3, 2)))
+        return x * a_w * a_h
+
+
+class SK(nn.Module):
+    """Selective kernel convolution (Li et al., arXiv 1903.06586; keys and graph of
+    ResearchingDexter/SKNet_pytorch SKNet.py `SKConv`, with timm's selective_kernel.py options).
+
+    u_i = relu(bn_i(conv_i(x_i))), x_i = x or (splitInput) the i-th of `paths` channel slices;
+    z = relu(bn(fc1(GAP(sum_i u_i)))); a = fc2(z) read [N, paths, channels], softmax over paths;
+    y = sum_i a_i * u_i. Output [N, channels, (H-1)//stride + 1, (W-1)//stride + 1]."""
+
+    def __init__(self, inChannels, channels=None, stride=1, paths=2, groups=32, reduction=16,
+                 minReducedChannels=32, reducedChannels=None, kernelSizes=None, dilations=None,
+                 splitInput=False):
+        super().__init__()
+        out = inChannels if channels is None else channels
+        kernels = [3] * paths if kernelSizes is None else [int(k) for k in kernelSizes]
+        dils = list(range(1, paths + 1)) if dilations is None else [int(d) for d in dilations]
+        _require(paths >= 1 and len(kernels) == paths and len(dils) == paths,
+                 f'kernelSizes and dilations need {paths} entries')
+        _require(all(k >= 1 and k % 2 == 1 for k in kernels), f'kernelSizes must be odd: {kernels}')
+        _require(all(d >= 1 for d in dils), f'dilations must be >= 1: {dils}')
+        _require(stride in (1, 2), f'stride must be 1 or 2, got {stride!r}')
+        _require(not splitInput or inChannels % paths == 0, 'splitInput needs inChannels % paths == 0')
+        in_i = inChannels // paths if splitInput else inChannels
+        _require(in_i % groups == 0 and out % groups == 0,
+                 f'groups {groups} must divide {in_i} input and {out} output channels')
+        d = max(inChannels // reduction, minReducedChannels) if reducedChannels is None \
+            else int(reducedChannels)
+        self.paths, self.out, self.split = paths, out, in_i if splitInput else None
+        self.conv = nn.ModuleList([
+            nn.Sequential(nn.Conv2d(in_i, out, k, stride, padding=dil * (k - 1) // 2, dilation=dil,
+                                    groups=groups, bias=False),
+                          nn.BatchNorm2d(out, eps=BN_EPS))
+            for k, dil in zip(kernels, dils)])
+        self.fc1 = nn.Sequential(nn.Conv2d(out, d, 1, bias=False), nn.BatchNorm2d(d, eps=BN_EPS))
+        self.fc2 = nn.Conv2d(d, paths * out, 1, bias=False)
+
+    def forward(self, x):
+        inputs = torch.split(x, self.split, dim=1) if self.split else [x] * self.paths
+        u = [torch.relu(conv(xi)) for conv, xi in zip(self.conv, inputs)]
+        s = F.adaptive_avg_pool2d(sum(u), 1)
+        a = self.fc2(torch.relu(self.fc1(s))).reshape(x.shape[0], self.paths, self.out, 1, 1)
+        a = torch.softmax(a, dim=1)
+        return sum(ui * a[:, i] for i, ui in enumerate(u))
+
+
+class SplitAttention(nn.Module):
+    """Split attention (Zhang et al., arXiv 2004.08955; zhanghang1989/ResNeSt splat.py
+    `SplAtConv2d`, defaults of ResNeSt's Bottleneck.conv2).
+
+    u = relu(bn0(conv(x))) [N, R*C]; g = GAP(sum_r u_r); a = fc2(relu(bn1(fc1(g)))); radix > 1:
+    softmax over r of a viewed [N, groups, R, C/groups] (rSoftMax), y = sum_r att_r * u_r;
+    radix 1: y = sigmoid(a) * u."""
+
+    def __init__(self, inChannels, channels=None, kernelSize=3, stride=1, dilation=1, padding=None,
+                 groups=1, radix=2, reductionFactor=4, reducedChannels=None, bias=False, norm=True):
+        super().__init__()
+        c = inChannels if channels is None else channels
+        _require(padding is not None or kernelSize % 2 == 1,
+                 f'kernelSize {kernelSize} is even: give padding')
+        pad = dilation * (kernelSize - 1) // 2 if padding is None else padding
+        inter = max(inChannels * radix // reductionFactor, 32) if reducedChannels is None \
+            else int(reducedChannels)
+        _require(radix >= 1 and groups >= 1, 'radix and groups must be >= 1')
+        _require(inChannels % (groups * radix) == 0 and c % groups == 0 and inter % groups == 0,
+                 f'groups*radix = {groups * radix} must divide inChannels {inChannels}, '
+                 f'groups {groups} must divide channels {c} and the inner width {inter}')
+        self.radix, self.groups, self.channels = radix, groups, c
+        self.conv = nn.Conv2d(inChannels, c * radix, kernelSize, stride, pad, dilation,
+                              groups=groups * radix, bias=bias)
+        self.bn0 = nn.BatchNorm2d(c * radix, eps=BN_EPS) if norm else None
+        self.fc1 = nn.Conv2d(c, inter, 1, groups=groups)
+        self.bn1 = nn.BatchNorm2d(inter, eps=BN_EPS) if norm else None
+        self.fc2 = nn.Conv2d(inter, c * radix, 1, groups=groups)
+
+    def forward(self, x):
+        n = x.shape[0]
+        u = self.conv(x)
+        if self.bn0 is not None:
+            u = self.bn0(u)
+        u = torch.relu(u)
+        splits = torch.split(u, self.channels, dim=1) if self.radix > 1 else [u]
+        g = self.fc1(F.adaptive_avg_pool2d(sum(splits), 1))
+        if self.bn1 is not None:
+            g = self.bn1(g)
+        a = self.fc2(torch.relu(g))
+        if self.radix == 1:
+            return torch.sigmoid(a) * u
+        a = torch.softmax(a.view(n, self.groups, self.radix, -1).transpose(1, 2), dim=1)
+        att = torch.split(a.reshape(n, -1, 1, 1), self.channels, dim=1)
+        return sum(ar * ur for ar, ur in zip(att, splits))
+
+
+class GSoP(nn.Module):
+    """Global second-order pooling, channel mode (Gao et al., arXiv 1811.12006; ZilinGao/
+    Global-Second-order-Pooling-Convolutional-Networks torchvision/models/resnet.py
+    `Bottleneck.chan_att`, MPNCOV.py `Covpool`).
+
+    t = relu(bn_for_DR(conv_for_DR(relu(x)))) [N, d, M]; Sigma = t I_hat t^T with
+    I_hat = I/M - 1/M^2 (the biased covariance, computed as the official code does);
+    r = row_conv_group(row_bn(Sigma as [N, d, d, 1])) [N, 4d, 1, 1]; y = x * sigmoid(fc(r))."""
+
+    def __init__(self, channels, attDim=128, stride=1):
+        super().__init__()
+        d = int(attDim)
+        _require(d >= 1, f'attDim must be >= 1, got {attDim!r}')
+        self.conv_for_DR = nn.Conv2d(channels, d, 1, stride=stride, bias=True)
+        self.bn_for_DR = nn.BatchNorm2d(d, eps=BN_EPS)
+        self.row_bn = nn.BatchNorm2d(d, eps=BN_EPS)
+        self.row_conv_group = nn.Conv2d(d, 4 * d, kernel_size=(d, 1), groups=d, bias=True)
+        self.fc_adapt_channels = nn.Conv2d(4 * d, channels, 1, bias=True)
+
+    def forward(self, x):
+        t = torch.relu(self.bn_for_DR(self.conv_for_DR(torch.relu(x))))
+        n, d, h, w = t.shape
+        m = h * w
+        t = t.reshape(n, d, m)
+        i_hat = (-1.0 / m / m) * torch.ones(m, m) + (1.0 / m) * torch.eye(m, m)
+        cov = t.bmm(i_hat.expand(n, m, m)).bmm(t.transpose(1, 2))   # [N, d, d]
+        r = self.row_conv_group(self.row_bn(cov.view(n, d, d, 1)))
+        return x * torch.sigmoid(self.fc_adapt_channels(r))
+
+
+class _ReLU(nn.Module):
+    """Sequential slot 2 of open-aff's branches (nn.ReLU there), here through torch.relu."""
+
+    def forward(self, x):
+        return torch.relu(x)
+
+
+def _aff_branch(channels, inter, pooled):
+    """open-aff fusion.py's local_att (1x1 C->I, BN, ReLU, 1x1 I->C, BN) and global_att (the same
+    after AdaptiveAvgPool2d(1), so its indices shift by one)."""
+    layers = [nn.AdaptiveAvgPool2d(1)] if pooled else []
+    layers += [nn.Conv2d(channels, inter, 1), nn.BatchNorm2d(inter, eps=BN_EPS), _ReLU(),
+               nn.Conv2d(inter, channels, 1), nn.BatchNorm2d(channels, eps=BN_EPS)]
+    return nn.Sequential(*layers)
+
+
+def _aff_inter(channels, reduction, reducedChannels):
+    inter = channels // reduction if reducedChannels is None else int(reducedChannels)
+    _require(inter >= 1, f'C // reduction = {inter}: the inner width must be >= 1')
+    return inter
+
+
+class MSCAM(nn.Module):
+    """Multi-scale channel attention (Dai et al., arXiv 2009.14082; YimianDai/open-aff
+    aff_pytorch/aff_net/fusion.py `MS_CAM`): y = x * sigmoid(local_att(x) + global_att(x))."""
+
+    def __init__(self, channels, reduction=4, reducedChannels=None):
+        super().__init__()
+        inter = _aff_inter(channels, reduction, reducedChannels)
+        self.local_att = _aff_branch(channels, inter, False)
+        self.global_att = _aff_branch(channels, inter, True)
+
+    def weight(self, v):
+        return torch.sigmoid(self.local_att(v) + self.global_att(v))
+
+    def forward(self, x):
+        return x * self.weight(x)
+
+
+class AFF(MSCAM):
+    """Attentional feature fusion (fusion.py `AFF`): w = MS-CAM weight of x + residual,
+    y = 2 x w + 2 residual (1 - w)."""
+
+    def forward(self, x, residual):
+        w = self.weight(x + residual)
+        return 2 * x * w + 2 * residual * (1 - w)
+
+
+class IAFF(MSCAM):
+    """Iterative AFF (fusion.py `iAFF`; MXNet model/fusion.py `ResGlobLocaforGlobLocaChaFuse`):
+    w1 from x + residual, xi = x w1 + residual (1 - w1), w2 = sigmoid(local_att2(xi) + G(xi)),
+    y = x w2 + residual (1 - w2); G = global_att2 (MXNet, the paper) or global_att (the PyTorch
+    forward). global_att2 is built in both modes, as in the official state_dict."""
+
+    def __init__(self, channels, reduction=4, reducedChannels=None, secondGlobal='global_att2'):
+        super().__init__(channels, reduction, reducedChannels)
+        _require(secondGlobal in ('global_att2', 'global_att'), f'unknown secondGlobal {secondGlobal!r}')
+        inter = _aff_inter(channels, reduction, reducedChannels)
+        self.local_att2 = _aff_branch(channels, inter, False)
+        self.global_att2 = _aff_branch(channels, inter, True)
+        self.second_global = secondGlobal   # the attribute name, so no key is added
+
+    def forward(self, x, residual):
+        w1 = self.weight(x + residual)
+        xi = x * w1 + residual * (1 - w1)
+        w2 = torch.sigmoid(self.local_att2(xi) + getattr(self, self.second_global)(xi))
+        return x * w2 + residual * (1 - w2)
+
+
+class ShuffleAttention(nn.Module):
+    """Shuffle attention (Zhang & Yang, arXiv 2102.00240; wofmanaf/SA-Net models/sa_resnet.py
+    `sa_layer`): per group of 2P channels, x0 (first P) * sigmoid(cweight GAP(x0) + cbias) and
+    x1 (last P) * sigmoid(sweight gn(x1) + sbias), gn = GroupNorm(P, P); then channel_shuffle(2)."""
+
+    def __init__(self, channels, groups=64):
+        super().__init__()
+        _require(groups >= 1 and channels % (2 * groups) == 0,
+                 f'channels {channels} must be a multiple of 2*groups = {2 * groups}')
+        p = channels // (2 * groups)
+        self.groups = groups
+        self.cweight = nn.Parameter(torch.zeros(1, p, 1, 1))
+        self.cbias = nn.Parameter(torch.ones(1, p, 1, 1))
+        self.sweight = nn.Parameter(torch.zeros(1, p, 1, 1))
+        self.sbias = nn.Parameter(torch.ones(1, p, 1, 1))
+        self.gn = nn.GroupNorm(p, p, eps=1e-5)
+
+    def forward(self, x):
+        n, c, h, w = x.shape
+        x0, x1 = x.reshape(n * self.groups, -1, h, w).chunk(2, dim=1)
+        xn = x0 * torch.sigmoid(self.cweight * F.adaptive_avg_pool2d(x0, 1) + self.cbias)
+        xs = x1 * torch.sigmoid(self.sweight * self.gn(x1) + self.sbias)
+        z = torch.cat([xn, xs], dim=1).reshape(n, c, h, w)
+        # channel_shuffle(z, 2): y[:, 2q + i] = z[:, i*C/2 + q]
+        return z.reshape(n, 2, c // 2, h, w).permute(0, 2, 1, 3, 4).reshape(n, c, h, w)
