@@ -634,3 +634,253 @@ class ShuffleAttention(nn.Module):
         z = torch.cat([xn, xs], dim=1).reshape(n, c, h, w)
         # channel_shuffle(z, 2): y[:, 2q + i] = z[:, i*C/2 + q]
         return z.reshape(n, 2, c // 2, h, w).permute(0, 2, 1, 3, 4).reshape(n, c, h, w)
+
+
+# ---- The peers' blocks (SPEC §3) ----
+# SimAM, global context, gather-excite, triplet attention, effective SE: re-typed from the
+# official files SPEC §3 names; state_dict keys are the official module's verbatim.
+
+__all__ += ['SimAM', 'GlobalContext', 'GatherExcite', 'TripletAttention', 'EffectiveSE',
+            'ge_reduced_channels']
+
+
+class SimAM(nn.Module):
+    """SimAM (Yang et al., ICML 2021; ZjjConan/SimAM networks/attentions/simam_module.py).
+
+    d = (x - mean_HW x)^2, e = d / (4 (sum_HW d / (H*W - 1) + eLambda)) + 0.5, y = x * sigmoid(e).
+    No weights. H*W = 1 divides 0 by 0: NaN, as in the official code.
+    """
+
+    def __init__(self, channels=None, eLambda=1e-4):
+        super().__init__()
+        self.channels = channels
+        self.eLambda = float(eLambda)
+
+    def forward(self, x):
+        if self.channels is not None and x.shape[1] != self.channels:
+            raise ValueError(f'expected {self.channels} channels, got {x.shape[1]}')
+        n = x.shape[2] * x.shape[3] - 1
+        d = (x - x.mean(dim=(2, 3), keepdim=True)).pow(2)
+        e = d / (4 * (d.sum(dim=(2, 3), keepdim=True) / n + self.eLambda)) + 0.5
+        return x * torch.sigmoid(e)
+
+
+class _GCTransform(nn.Sequential):
+    """GCNet's channel_{add,mul}_conv: [0] 1x1 C->P, [1] LayerNorm([P,1,1]), [2] ReLU,
+    [3] 1x1 P->C (indices as the official nn.Sequential, so the keys are .0, .1, .3)."""
+
+    def __init__(self, channels, planes, eps):
+        super().__init__(nn.Conv2d(channels, planes, 1), nn.LayerNorm([planes, 1, 1], eps=eps),
+                         nn.ReLU(), nn.Conv2d(planes, channels, 1))
+
+    def forward(self, ctx):
+        return self[3](torch.relu(self[1](self[0](ctx))))
+
+
+class GlobalContext(nn.Module):
+    """Global context block (Cao et al., arXiv 1904.11492; xvjiarui/GCNet
+    mmdet/ops/gcb/context_block.py ContextBlock).
+
+    ctx = sum_HW x * softmax_HW(conv_mask(x)) ('att') or GAP(x) ('avg');
+    y = x * sigmoid(channel_mul_conv(ctx)) if 'channel_mul' is fused, then
+    y = y + channel_add_conv(ctx) if 'channel_add' is (mul first, whatever the list order).
+    P = floor(C * ratio) (the official int(inplanes * ratio)) unless reducedChannels gives it.
+    """
+
+    FUSIONS = ('channel_add', 'channel_mul')
+
+    def __init__(self, channels, ratio=1.0 / 16, reducedChannels=None, poolingType='att',
+                 fusionTypes=('channel_add',), layerNormEps=1e-5):
+        super().__init__()
+        if poolingType not in ('att', 'avg'):
+            raise ValueError(f'unknown poolingType {poolingType!r}')
+        if len(fusionTypes) == 0 or any(f not in self.FUSIONS for f in fusionTypes):
+            raise ValueError(f'fusionTypes must be a non-empty subset of {self.FUSIONS}')
+        planes = int(reducedChannels) if reducedChannels is not None else int(channels * ratio)
+        if planes < 1:
+            raise ValueError(f'reduced width {planes} < 1 (channels * ratio)')
+        self.poolingType = poolingType
+        if poolingType == 'att':
+            self.conv_mask = nn.Conv2d(channels, 1, 1)
+        self.channel_add_conv = (_GCTransform(channels, planes, layerNormEps)
+                                 if 'channel_add' in fusionTypes else None)
+        self.channel_mul_conv = (_GCTransform(channels, planes, layerNormEps)
+                                 if 'channel_mul' in fusionTypes else None)
+
+    def context(self, x):
+        """[N, C, 1, 1]."""
+        n, c, h, w = x.shape
+        if self.poolingType == 'avg':
+            return F.adaptive_avg_pool2d(x, 1)
+        mask = torch.softmax(self.conv_mask(x).view(n, 1, h * w), dim=2)    # [N, 1, HW]
+        ctx = torch.matmul(x.view(n, 1, c, h * w), mask.unsqueeze(-1))      # [N, 1, C, 1]
+        return ctx.view(n, c, 1, 1)
+
+    def forward(self, x):
+        ctx = self.context(x)
+        out = x
+        if self.channel_mul_conv is not None:
+            out = out * torch.sigmoid(self.channel_mul_conv(ctx))
+        if self.channel_add_conv is not None:
+            out = out + self.channel_add_conv(ctx)
+        return out
+
+
+def ge_reduced_channels(channels, rdRatio=1.0 / 16, reducedChannels=None):
+    """timm's make_divisible(C * rdRatio, 1, round_limit=0) = max(1, floor(C * rdRatio + 0.5))."""
+    if reducedChannels is not None:
+        return int(reducedChannels)
+    return max(1, int(channels * rdRatio + 0.5))
+
+
+class _GEGather(nn.Module):
+    """timm's GatherExcite.gather: depthwise convs conv{i} (no bias) + BN norm{i}, ReLU
+    between the stages, not after the last."""
+
+    def __init__(self, channels, kernels, stride):
+        super().__init__()
+        self.stages = len(kernels)
+        for i, (kh, kw) in enumerate(kernels, start=1):
+            # timm's create_conv2d default padding: ((stride - 1) + (k - 1)) // 2 per axis
+            pad = ((stride - 1 + kh - 1) // 2, (stride - 1 + kw - 1) // 2)
+            self.add_module(f'conv{i}', nn.Conv2d(channels, channels, (kh, kw), stride=stride,
+                                                  padding=pad, groups=channels, bias=False))
+            self.add_module(f'norm{i}', nn.BatchNorm2d(channels, eps=BN_EPS))
+
+    def forward(self, x):
+        for i in range(1, self.stages + 1):
+            x = getattr(self, f'norm{i}')(getattr(self, f'conv{i}')(x))
+            if i != self.stages:
+                x = torch.relu(x)
+        return x
+
+
+class _ConvMlp(nn.Module):
+    """timm's ConvMlp without norm: fc2(relu(fc1(x))), 1x1 convs with bias."""
+
+    def __init__(self, channels, reduced):
+        super().__init__()
+        self.fc1 = nn.Conv2d(channels, reduced, 1)
+        self.fc2 = nn.Conv2d(reduced, channels, 1)
+
+    def forward(self, x):
+        return self.fc2(torch.relu(self.fc1(x)))
+
+
+class GatherExcite(nn.Module):
+    """Gather-excite (Hu et al., arXiv 1810.12348; timm timm/layers/gather_excite.py).
+
+    Gather g: extent 0 -> GAP (addMaxpool: 0.5 GAP + 0.5 GMP); extent e > 0 -> average pool
+    window 2e-1, stride e, padding e-1, count_include_pad=False (addMaxpool: + max pool, same
+    window, halves). extraParams: e > 0 -> int(log2 e) depthwise 3x3 stride-2 conv + BN stages;
+    e = 0 -> one depthwise featSize conv (padding (k-1)//2) + BN.
+    Excite: t = mlp(g) (or g), nearest-resized to H x W by F.interpolate when not 1x1,
+    y = x * sigmoid(t).
+    """
+
+    def __init__(self, channels, extent=0, extraParams=False, useMlp=True, rdRatio=1.0 / 16,
+                 reducedChannels=None, addMaxpool=False, featSize=None):
+        super().__init__()
+        if extent < 0 or extent % 2:
+            raise ValueError(f'extent must be 0 or even, got {extent}')
+        if addMaxpool and extraParams:
+            raise ValueError('addMaxpool only without extraParams')
+        self.extent, self.addMaxpool = int(extent), bool(addMaxpool)
+        if extraParams:
+            if extent == 0:
+                if featSize is None:
+                    raise ValueError('featSize is required for extraParams with extent 0')
+                self.gather = _GEGather(channels, [tuple(featSize)], 1)
+            else:
+                self.gather = _GEGather(channels, [(3, 3)] * int(math.log2(extent)), 2)
+        else:
+            self.gather = None
+        self.mlp = _ConvMlp(channels, ge_reduced_channels(channels, rdRatio, reducedChannels)) \
+            if useMlp else None
+
+    def gathered(self, x):
+        if self.gather is not None:
+            return self.gather(x)
+        if self.extent == 0:
+            g = x.mean(dim=(2, 3), keepdim=True)
+            if self.addMaxpool:
+                g = 0.5 * g + 0.5 * x.amax((2, 3), keepdim=True)
+            return g
+        k, s = 2 * self.extent - 1, self.extent
+        g = F.avg_pool2d(x, kernel_size=k, stride=s, padding=k // 2, count_include_pad=False)
+        if self.addMaxpool:
+            g = 0.5 * g + 0.5 * F.max_pool2d(x, kernel_size=k, stride=s, padding=k // 2)
+        return g
+
+    def forward(self, x):
+        t = self.gathered(x)
+        if self.mlp is not None:
+            t = self.mlp(t)
+        if t.shape[-1] != 1 or t.shape[-2] != 1:
+            t = F.interpolate(t, size=x.shape[-2:], mode='nearest')  # float32 source indices
+        return x * torch.sigmoid(t)
+
+
+class _BasicConv(nn.Module):
+    """triplet attention's BasicConv(2, 1, 7, padding 3, relu=False): conv (no bias), BN."""
+
+    def __init__(self, kernel=7):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 1, kernel, padding=(kernel - 1) // 2, bias=False)
+        self.bn = nn.BatchNorm2d(1, eps=BN_EPS)
+
+    def forward(self, x):
+        return self.bn(self.conv(x))
+
+
+class _AttentionGate(nn.Module):
+    """z [N, A, P, Q] -> z * sigmoid(bn(conv7x7(cat(max_A z, mean_A z)))) (ZPool: max first)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = _BasicConv()
+
+    def forward(self, z):
+        pooled = torch.cat((z.amax(dim=1, keepdim=True), z.mean(dim=1, keepdim=True)), dim=1)
+        return z * torch.sigmoid(self.conv(pooled))
+
+
+class TripletAttention(nn.Module):
+    """Triplet attention (Misra et al., arXiv 2010.03045; landskape-ai/triplet-attention
+    triplet_attention.py). cw gates x with C and H swapped (pool over H, 7x7 on the C x W
+    plane), hc with C and W swapped (pool over W, plane H x C), hw gates x itself;
+    y = 1/3 (hw + cw + hc), noSpatial: y = 1/2 (cw + hc). `channels` is not used by the math."""
+
+    def __init__(self, channels, noSpatial=False):
+        super().__init__()
+        self.channels = channels
+        self.noSpatial = bool(noSpatial)
+        self.cw = _AttentionGate()
+        self.hc = _AttentionGate()
+        if not noSpatial:
+            self.hw = _AttentionGate()
+
+    def forward(self, x):
+        out_cw = self.cw(x.permute(0, 2, 1, 3).contiguous()).permute(0, 2, 1, 3).contiguous()
+        out_hc = self.hc(x.permute(0, 3, 2, 1).contiguous()).permute(0, 3, 2, 1).contiguous()
+        if self.noSpatial:
+            return 1 / 2 * (out_cw + out_hc)
+        return 1 / 3 * (self.hw(x) + out_cw + out_hc)
+
+
+class EffectiveSE(nn.Module):
+    """Effective SE (Lee & Park, arXiv 1911.06667; youngwanLEE/vovnet-detectron2 vovnet/vovnet.py
+    eSEModule; timm EffectiveSEModule): y = x * gate(fc(GAP(x))), fc 1x1 C->C with bias;
+    addMaxpool (timm): pooled 0.5 GAP + 0.5 GMP. Gate default: PyTorch's hardsigmoid."""
+
+    def __init__(self, channels, addMaxpool=False, gate='hardsigmoid', hardSigmoid=None):
+        super().__init__()
+        self.addMaxpool = bool(addMaxpool)
+        self.fc = nn.Conv2d(channels, channels, 1)
+        self.gate = Gate(gate, hardSigmoid)
+
+    def forward(self, x):
+        p = F.adaptive_avg_pool2d(x, 1)
+        if self.addMaxpool:
+            p = 0.5 * p + 0.5 * x.amax((2, 3), keepdim=True)
+        return x * self.gate(self.fc(p))
