@@ -6,7 +6,7 @@ import { batchNormSpecs, foldBatchNorm } from "../batchnorm.js";
 import { type Conv, convRecord } from "../conv-params.js";
 import { EPILOGUE_SIGMOID, POOL_AVG, POOL_LP, POOL_LSE, POOL_MAX } from "../constants.js";
 import { type Fields, i32, record } from "../params.js";
-import { bool, oneOf, positiveInt, reducedChannels } from "../validate.js";
+import { bool, describe, oneOf, positiveInt, reducedChannels } from "../validate.js";
 import type { WeightPack, Weights, WeightSpec } from "../weights.js";
 
 export const CBAM_POOLS = { avg: POOL_AVG, max: POOL_MAX, lp: POOL_LP, lse: POOL_LSE } as const;
@@ -50,7 +50,7 @@ export interface CBAMAttention {
 function parsePools(block: string, v: unknown): CBAMPool[] {
   if (v === undefined) return ["avg", "max"];
   const names = Object.keys(CBAM_POOLS) as CBAMPool[];
-  if (!Array.isArray(v) || v.length === 0) throw new TypeError(`excite: ${block} option pools must be a non-empty array of ${names.map((n) => `'${n}'`).join(", ")}`);
+  if (!Array.isArray(v) || v.length === 0) throw new TypeError(`excite: ${block} option pools must be a non-empty array of ${names.map((n) => `'${n}'`).join(", ")}, got ${Array.isArray(v) ? "[]" : describe(v)}`);
   v.forEach((p: unknown, i) => {
     if (!names.includes(p as CBAMPool)) throw new RangeError(`excite: ${block} option pools[${i}] must be one of ${names.map((n) => `'${n}'`).join(", ")}, got ${typeof p === "string" ? `'${p}'` : String(p)}`);
     if (v.indexOf(p) !== i) throw new RangeError(`excite: ${block} option pools lists '${p}' twice`);

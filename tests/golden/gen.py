@@ -276,6 +276,9 @@ def bam_cases():
                      {'channels': C, 'reduction': 4, 'dilation': dil, 'dilatedConvs': n,
                       'combine': combine}, [3, 20, 9, 5] if n == 1 else [1, 20, 11, 9])
     case('bam', 'dilation_1', {'channels': C, 'reduction': 4, 'dilation': 1}, [1, 20, 9, 7])
+    case('bam', 'dilated_convs_0', {'channels': C, 'reduction': 4, 'dilatedConvs': 0}, [3, 20, 7, 5])
+    case('bam', 'dilated_convs_0_add_c6', {'channels': 6, 'reduction': 2, 'dilatedConvs': 0,
+                                           'combine': 'add'}, [1, 6, 9, 7])
     case('bam', 'dilation_3_convs_3', {'channels': C, 'reduction': 4, 'dilation': 3,
                                        'dilatedConvs': 3}, [1, 20, 9, 7])
     case('bam', 'dilation_4_image_5x3', {'channels': C, 'reduction': 4}, [3, 20, 5, 3])

@@ -3,7 +3,10 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { f32FromBytes, parseSafetensors } from "../../dist/safetensors.js";
+import type { ExecutionContext } from "ava";
+import type { Block, BlockBase, FusionBlock } from "../../dist/index.js";
 import { goldenInput } from "../golden/prng.js";
+import { assertClose, closeness, type Closeness, SPEC_TOLERANCE } from "./close.js";
 
 export interface Golden {
   readonly block: string;
@@ -13,10 +16,14 @@ export interface Golden {
   readonly outDims: [number, number, number, number];
   readonly weights: Record<string, Float32Array>;
   readonly x: Float32Array;
+  /** The second input of two-input blocks (AFF, iAFF). */
+  readonly residual?: Float32Array;
   /** Expected values at `index` (all of the output when `index` is undefined). */
   readonly y: Float32Array;
   readonly index?: Int32Array;
 }
+
+export type AnyBlock = BlockBase;
 
 export const GOLDEN_DIR = fileURLToPath(new URL("../golden/", import.meta.url));
 
@@ -38,21 +45,35 @@ export function readGolden(block: string, file: string): Golden {
     outDims: JSON.parse(metadata.outDims),
     weights,
     x: goldenInput(Number(metadata.seed), dims.reduce((a: number, b: number) => a * b, 1)),
+    residual: metadata.residualSeed === undefined ? undefined : goldenInput(Number(metadata.residualSeed), dims.reduce((a: number, b: number) => a * b, 1)),
     y: f32FromBytes(tensors.y.bytes),
     index: yIndex ? new Int32Array(yIndex.bytes.slice().buffer) : undefined,
   };
 }
 
-/** SPEC §5: |actual − expected| ≤ 1e-5 + 1e-4·|expected| everywhere. Returns the worst excess and errors. */
-export function compareToGolden(g: Golden, actual: Float32Array): { maxAbs: number; worstRatio: number; at: number } {
-  let maxAbs = 0, worstRatio = 0, at = -1;
-  for (let k = 0; k < g.y.length; k++) {
-    const i = g.index ? g.index[k] : k;
-    const e = g.y[k], a = actual[i];
-    const err = Math.abs(a - e);
-    const ratio = Number.isNaN(err) ? Infinity : err / (1e-5 + 1e-4 * Math.abs(e));
-    if (err > maxAbs || Number.isNaN(err)) maxAbs = Number.isNaN(err) ? Infinity : err;
-    if (ratio > worstRatio) { worstRatio = ratio; at = i; }
-  }
-  return { maxAbs, worstRatio, at };
+/** SPEC §5: every stored element within 1e-5 + 1e-4·|expected| (NaN = NaN, the same infinities). */
+export function compareToGolden(g: Golden, actual: Float32Array): Closeness {
+  return closeness(actual, g.y, { ...SPEC_TOLERANCE, index: g.index });
+}
+
+/** Asserts compareToGolden and logs the worst error, as every golden test does. */
+export function assertGolden(t: ExecutionContext, g: Golden, actual: Float32Array, what = `${g.block}/${g.name}`): Closeness {
+  const c = assertClose(t, actual, g.y, { ...SPEC_TOLERANCE, index: g.index }, what);
+  t.log(`max |err| ${c.maxAbs.toExponential(2)}, ${(c.worstRatio * 100).toFixed(1)}% of tolerance`);
+  return c;
+}
+
+/** block(g's inputs) through the copying path: run(x, dims) or, for two-input blocks, run(x, residual, dims). */
+export function runGolden(block: AnyBlock, g: Golden, out?: Float32Array): Float32Array {
+  return g.residual ? (block as FusionBlock).run(g.x, g.residual, g.dims, out) : (block as Block).run(g.x, g.dims, out);
+}
+
+/** block(g's inputs) through the zero-copy path. */
+export function ioGolden(block: AnyBlock, g: Golden): Float32Array {
+  const io = block.io(g.dims);
+  io.input.set(g.x);
+  if (g.residual) io.residual.set(g.residual);
+  const y = io.run().slice();
+  io.dispose();
+  return y;
 }
