@@ -69,7 +69,11 @@ export function findAttentionBlocks(model: Uint8Array | ArrayBuffer): AttentionB
   try {
     parsed = decodeModel(bytes);
   } catch (e) {
-    if (e instanceof OnnxFormatError) throw new RangeError(`excite: findAttentionBlocks: not an ONNX model: ${e.message}`, { cause: e });
+    if (e instanceof OnnxFormatError) {
+      // onnx, PyTorch and paddle2onnx write ir_version (field 1, a varint: tag byte 0x08) first.
+      const hint = bytes.length > 0 && bytes[0] !== 0x08 ? ` (an ONNX model's first byte is 0x08, ir_version; this one's is 0x${bytes[0].toString(16).padStart(2, "0")})` : "";
+      throw new RangeError(`excite: findAttentionBlocks: not an ONNX model: ${e.message}${hint}`, { cause: e });
+    }
     throw e;
   }
   if (!parsed.opsets.has("")) throw new RangeError("excite: findAttentionBlocks: not an ONNX model: it imports no default-domain operator set (opset_import)");

@@ -12,7 +12,8 @@ attention blocks (SiLU, a Mul by a parameter, a gate from another tensor).
 
 The same seeds give the same models (weights are drawn from torch.manual_seed per case).
 The test reads tests/onnx/cases.json, written here: per case the opset and the blocks a
-correct matcher must return (block, options) in graph order.
+correct matcher must return (block, options) in graph order. bad_*.onnx are se_conv_mean
+edited with the onnx package (a weight stored externally, a float16 weight) for the error tests.
 """
 import json
 import math
@@ -245,64 +246,82 @@ def se(**o):
 
 HS_TORCH = {'alpha': 1.0 / 6.0, 'beta': 0.5}
 
-# name: (module, opset, dynamic batch, expected blocks)
+# name: (module constructor, opset, dynamic N/H/W, expected blocks); constructed after seeding
 CASES = {
-    'se_conv_mean': (SEConv(), 13, False, [se()]),
-    'se_conv_gap_nobias': (SEConv(bias=False, pool='gap'), 17, True, [se(bias=False)]),
-    'se_conv_sx_order': (SEConv(order='sx'), 15, True, [se()]),
-    'se_conv_fc1_bias_only': (SEConv(bias1=True, bias2=False), 13, False, [se()]),
-    'se_hardswish_hardsigmoid': (SEConv(act='hardswish', gate='hardsigmoid'), 14, False,
+    'se_conv_mean': (lambda: SEConv(), 13, False, [se()]),
+    'se_conv_gap_nobias': (lambda: SEConv(bias=False, pool='gap'), 17, True, [se(bias=False)]),
+    'se_conv_sx_order': (lambda: SEConv(order='sx'), 15, True, [se()]),
+    'se_conv_fc1_bias_only': (lambda: SEConv(bias1=True, bias2=False), 13, False, [se()]),
+    'se_hardswish_hardsigmoid': (lambda: SEConv(act='hardswish', gate='hardsigmoid'), 14, False,
                                  [se(activation='hardswish', gate='hardsigmoid', hardSigmoid=HS_TORCH)]),
-    'se_hardswish13_relu6gate': (SEConv(act='hardswish', gate='relu6'), 13, True,
+    'se_hardswish13_relu6gate': (lambda: SEConv(act='hardswish', gate='relu6'), 13, True,
                                  [se(activation='hardswish', gate='hardsigmoid', hardSigmoid=HS_TORCH)]),
-    'se_clip_hardswish_relu6mul': (SEConv(act='hardswish_clip', gate='relu6_mul'), 16, False,
+    'se_clip_hardswish_relu6mul': (lambda: SEConv(act='hardswish_clip', gate='relu6_mul'), 16, False,
                                    [se(activation='hardswish', gate='hardsigmoid', hardSigmoid=HS_TORCH)]),
-    'se_silu_paddle_gate': (SEConv(act='silu', gate='paddle'), 17, False,
+    'se_silu_paddle_gate': (lambda: SEConv(act='silu', gate='paddle'), 17, False,
                             [se(activation='silu', gate='hardsigmoid', hardSigmoid={'alpha': 0.2, 'beta': 0.5})]),
-    'se_none_cse': (SEConv(act='none', bias=False), 13, False, [se(activation='none', bias=False)]),
-    'se_max': (SEConv(pool='max'), 13, False, [se(pool='max')]),
-    'se_avgmax': (SEConv(pool='avgmax'), 17, True, [se(pool='avgmax')]),
-    'se_linear_flatten_gemm': (SELinear('flatten'), 13, True, [se()]),
-    'se_linear_view_gemm_static': (SELinear('view', bias=False), 11, False, [se(bias=False)]),
-    'se_linear_matmul_expand': (SELinear('matmul', expand=True), 14, True, [se()]),
-    'ese': (EffectiveSE(), 14, False,
+    'se_none_cse': (lambda: SEConv(act='none', bias=False), 13, False, [se(activation='none', bias=False)]),
+    'se_max': (lambda: SEConv(pool='max'), 13, False, [se(pool='max')]),
+    'se_avgmax': (lambda: SEConv(pool='avgmax'), 17, True, [se(pool='avgmax')]),
+    'se_linear_flatten_gemm': (lambda: SELinear('flatten'), 13, True, [se()]),
+    'se_linear_view_gemm_static': (lambda: SELinear('view', bias=False), 11, False, [se(bias=False)]),
+    'se_linear_matmul_expand': (lambda: SELinear('matmul', expand=True), 14, True, [se()]),
+    'ese': (lambda: EffectiveSE(), 14, False,
             [{'block': 'EffectiveSE', 'options': {'channels': C, 'addMaxpool': False, 'gate': 'hardsigmoid', 'hardSigmoid': HS_TORCH}}]),
-    'ese_maxpool_sigmoid': (EffectiveSE(add_maxpool=True, gate='sigmoid'), 17, True,
+    'ese_maxpool_sigmoid': (lambda: EffectiveSE(add_maxpool=True, gate='sigmoid'), 17, True,
                             [{'block': 'EffectiveSE', 'options': {'channels': C, 'addMaxpool': True, 'gate': 'sigmoid'}}]),
-    'eca_official': (Net(ECA(3, 'official'), raw_input=True), 13, True,
+    'eca_official': (lambda: Net(ECA(3, 'official'), raw_input=True), 13, True,
                      [{'block': 'ECA', 'options': {'channels': C, 'kernelSize': 3, 'padding': 'zeros', 'gate': 'sigmoid'}}]),
-    'eca_timm_k5': (ECA(5, 'timm'), 17, True,
+    'eca_timm_k5': (lambda: ECA(5, 'timm'), 17, True,
                     [{'block': 'ECA', 'options': {'channels': C, 'kernelSize': 5, 'padding': 'zeros', 'gate': 'sigmoid'}}]),
-    'eca_static_hardsigmoid': (ECA(3, 'timm', gate='hardsigmoid'), 11, False,
+    'eca_static_hardsigmoid': (lambda: ECA(3, 'timm', gate='hardsigmoid'), 11, False,
                                [{'block': 'ECA', 'options': {'channels': C, 'kernelSize': 3, 'padding': 'zeros', 'gate': 'hardsigmoid', 'hardSigmoid': HS_TORCH}}]),
-    'sse': (SSE(), 13, True, [{'block': 'sSE', 'options': {'channels': C, 'bias': True, 'gate': 'sigmoid'}}]),
-    'sse_nobias_hardsigmoid': (SSE(bias=False, gate='hardsigmoid'), 17, False,
+    'sse': (lambda: SSE(), 13, True, [{'block': 'sSE', 'options': {'channels': C, 'bias': True, 'gate': 'sigmoid'}}]),
+    'sse_nobias_hardsigmoid': (lambda: SSE(bias=False, gate='hardsigmoid'), 17, False,
                                [{'block': 'sSE', 'options': {'channels': C, 'bias': False, 'gate': 'hardsigmoid', 'hardSigmoid': HS_TORCH}}]),
-    'scse_add': (SCSE('add'), 13, True,
+    'scse_add': (lambda: SCSE('add'), 13, True,
                  [{'block': 'scSE', 'options': dict(se()['options'], combine='add')}]),
-    'scse_max_sse_nobias': (SCSE('max', sse_bias=False), 17, False,
+    'scse_max_sse_nobias': (lambda: SCSE('max', sse_bias=False), 17, False,
                             [{'block': 'scSE', 'options': dict(se()['options'], combine='max')}]),
-    'cbam_official': (CBAM(), 13, True,
+    'cbam_official': (lambda: CBAM(), 13, True,
                       [{'block': 'CBAM', 'options': {'channels': C, 'reducedChannels': R, 'bias': True, 'pools': ['avg', 'max'],
                                                      'spatialKernel': 7, 'spatialOrder': 'max-mean', 'spatialNorm': True}}]),
-    'cbam_timm_k3': (CBAM(spatial='timm', k=3, bias=False, r=4), 17, False,
+    'cbam_timm_k3': (lambda: CBAM(spatial='timm', k=3, bias=False, r=4), 17, False,
                      [{'block': 'CBAM', 'options': {'channels': C, 'reducedChannels': 4, 'bias': False, 'pools': ['avg', 'max'],
                                                     'spatialKernel': 3, 'spatialOrder': 'mean-max', 'spatialNorm': False}}]),
-    'cbam_channel_lp_lse': (CBAM(pools=('avg', 'max', 'lp', 'lse'), spatial=None), 13, False,
+    'cbam_channel_lp_lse': (lambda: CBAM(pools=('avg', 'max', 'lp', 'lse'), spatial=None), 13, False,
                             [{'block': 'CBAM', 'options': {'channels': C, 'reducedChannels': R, 'bias': True,
                                                            'pools': ['avg', 'max', 'lp', 'lse'], 'spatial': False}}]),
-    'not_silu': (SiLU(), 13, False, []),
-    'not_mul_parameter': (MulParameter(), 13, False, []),
-    'not_glu': (GLU(), 13, False, []),
-    'not_cross_gate': (CrossGate(), 13, False, []),
+    'not_silu': (lambda: SiLU(), 13, False, []),
+    'not_mul_parameter': (lambda: MulParameter(), 13, False, []),
+    'not_glu': (lambda: GLU(), 13, False, []),
+    'not_cross_gate': (lambda: CrossGate(), 13, False, []),
 }
+
+
+def bad_variants():
+    """se_conv_mean with its fc1 weight stored outside the model, or as float16: errors to report."""
+    import numpy as np
+    import onnx
+    from onnx import numpy_helper
+    for name, edit in (('bad_external_data', 'external'), ('bad_float16_weight', 'float16')):
+        model = onnx.load(os.path.join(OUT, 'se_conv_mean.onnx'))
+        w = next(t for t in model.graph.initializer if t.name == 'body.fc1.weight')
+        if edit == 'external':
+            w.ClearField('raw_data')
+            w.data_location = onnx.TensorProto.EXTERNAL
+            w.external_data.add(key='location', value='weights.bin')
+        else:
+            w.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(w).astype(np.float16), w.name))
+        onnx.save_model(model, os.path.join(OUT, name + '.onnx'))
 
 
 def main():
     os.makedirs(OUT, exist_ok=True)
     manifest = {}
-    for i, (name, (body, opset, dynamic, expected)) in enumerate(CASES.items()):
+    for i, (name, (make, opset, dynamic, expected)) in enumerate(CASES.items()):
         torch.manual_seed(1000 + i)
+        body = make()
         net = body if isinstance(body, Net) else Net(body)
         for m in net.modules():  # give batch norms non-trivial statistics
             if isinstance(m, nn.BatchNorm2d):
@@ -320,6 +339,7 @@ def main():
     with open(os.path.join(HERE, 'cases.json'), 'w') as f:
         json.dump(manifest, f, indent=1)
         f.write('\n')
+    bad_variants()
 
 
 if __name__ == '__main__':
