@@ -226,6 +226,19 @@ class CrossGate(nn.Module):
         return x * s
 
 
+class ShuffledGate(nn.Module):
+    """x * s with the SE gate's channels shuffled (a view and a transpose of [N, 4, 5]): no SE."""
+
+    def __init__(self):
+        super().__init__()
+        self.se = SEConv()
+
+    def forward(self, x):
+        s = torch.sigmoid(self.se.fc2(torch.relu(self.se.fc1(x.mean((2, 3), keepdim=True)))))
+        b = x.shape[0]
+        return x * s.view(b, 4, C // 4).transpose(1, 2).reshape(b, C, 1, 1)
+
+
 class Net(nn.Module):
     """stem (3x3 conv 3 -> C) -> body -> head (1x1 conv C -> 4)."""
 
@@ -296,6 +309,7 @@ CASES = {
     'not_mul_parameter': (lambda: MulParameter(), 13, False, []),
     'not_glu': (lambda: GLU(), 13, False, []),
     'not_cross_gate': (lambda: CrossGate(), 13, False, []),
+    'not_shuffled_gate': (lambda: ShuffledGate(), 13, True, []),
 }
 
 
