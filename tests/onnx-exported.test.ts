@@ -7,7 +7,8 @@ import test from "ava";
 import { readFileSync } from "node:fs";
 import * as excite from "../dist/index.js";
 import { type AttentionBlock, findAttentionBlocks } from "../dist/onnx/index.js";
-import { compareTo, runOrt, testInput } from "./helpers/onnx.js";
+import { compareTo, runOrt } from "./helpers/onnx.js";
+import { values } from "./helpers/wasm.js";
 
 interface Case {
   opset: number;
@@ -71,7 +72,7 @@ for (const [name, c] of Object.entries(cases)) {
 
     // A dynamic model runs on another shape than it was exported with (N = 3, odd H ≠ W).
     const dims = c.dynamic ? [3, c.input[1], 5, 11] : c.input;
-    const x = testInput(dims.reduce((a, b) => a * b, 1), 7);
+    const x = values(dims.reduce((a, b) => a * b, 1), 7);
     const names = blocks.flatMap((b) => [b.input, b.output]);
     const ortOut = await runOrt(bytes, { name: "input", data: x, dims }, names);
     for (const b of blocks) {

@@ -61,14 +61,3 @@ export function compareTo(expected: Float32Array, actual: Float32Array): { maxEr
   }
   return { maxErr, maxRef };
 }
-
-/** Deterministic values in [-2, 2) (a 32-bit LCG), for the exported models' inputs. */
-export function testInput(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 32) * 4 - 2;
-  }
-  return out;
-}
