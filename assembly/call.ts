@@ -8,7 +8,7 @@
 // any item boundary gives the same bits as running it whole.
 
 import {
-  CALL_EXTENTS, CALL_H, CALL_KINDS, CALL_N, CALL_PRIVATE, CALL_RESIDUAL, CALL_SCRATCH, CALL_SCRATCH_BYTES,
+  CALL_C, CALL_EXTENTS, CALL_H, CALL_KINDS, CALL_N, CALL_PRIVATE, CALL_RESIDUAL, CALL_SCRATCH, CALL_SCRATCH_BYTES,
   CALL_STAGES, CALL_W, CALL_X, CALL_Y, MAX_STAGES,
 } from "../bindings/constants";
 
@@ -27,6 +27,7 @@ import {
   /** The output tensor. */
   @inline get y(): usize { return <usize>load<u32>(this.base, CALL_Y << 2); }
   @inline get n(): i32 { return load<i32>(this.base, CALL_N << 2); }
+  @inline get c(): i32 { return load<i32>(this.base, CALL_C << 2); }
   @inline get h(): i32 { return load<i32>(this.base, CALL_H << 2); }
   @inline get w(): i32 { return load<i32>(this.base, CALL_W << 2); }
   /** The scratch base (valid in `_run`, not in `_plan`). */

@@ -16,8 +16,8 @@ import { checkWeights, type WeightPack, type Weights, type WeightSpec } from "./
 /** What every block's parsed options have. */
 export interface BlockConfig {
   readonly layout: Layout;
-  /** Output channels. */
-  readonly channels: number;
+  /** Output channels; undefined for a block built for any C (SimAM: the output has the input's). */
+  readonly channels?: number;
   /** Input channels (default `channels`). */
   readonly inChannels?: number;
 }
@@ -95,13 +95,13 @@ export abstract class BlockBase<G extends BlockConfig = BlockConfig> {
     return this.def.name;
   }
 
-  /** The output's channel count. */
-  get channels(): number {
+  /** The output's channel count (undefined for a block built for any C). */
+  get channels(): number | undefined {
     return this.config.channels;
   }
 
-  /** The input's channel count. */
-  get inChannels(): number {
+  /** The input's channel count (undefined for a block built for any C). */
+  get inChannels(): number | undefined {
     return this.config.inChannels ?? this.config.channels;
   }
 
@@ -147,12 +147,12 @@ export abstract class BlockBase<G extends BlockConfig = BlockConfig> {
     const ownOut = !(this.def.inPlace?.(this.config) ?? true) || inPerImage !== outPerImage;
     const base = this.staging.reserve(inBytes * inputs.length + (ownOut ? regionBytes(perChunk * outPerImage) : 0));
     const x = base, residual = inputs.length > 1 ? base + inBytes : 0, y = ownOut ? base + inBytes * inputs.length : base;
-    this.call.plan(this.params.ptr, { x, residual, y, n: perChunk, h: s.h, w: s.w }, this.name, d); // memory grows here if it must, before any copy
+    this.call.plan(this.params.ptr, { x, residual, y, n: perChunk, c: s.c, h: s.h, w: s.w }, this.name, d); // memory grows here if it must, before any copy
     for (let n = 0; n < s.n; n += perChunk) {
       const k = Math.min(perChunk, s.n - n);
       const heap = this.heap.f32;
       sources.forEach((src, i) => heap.set(src().subarray(n * inPerImage, (n + k) * inPerImage), (base + i * inBytes) >>> 2));
-      this.call.run(this.call.plan(this.params.ptr, { x, residual, y, n: k, h: s.h, w: s.w }, this.name, d));
+      this.call.run(this.call.plan(this.params.ptr, { x, residual, y, n: k, c: s.c, h: s.h, w: s.w }, this.name, d));
       result().set(this.heap.f32.subarray(y >>> 2, (y >>> 2) + k * outPerImage), n * outPerImage);
     }
     if (apart) target.set(result());
@@ -169,7 +169,7 @@ export abstract class BlockBase<G extends BlockConfig = BlockConfig> {
     const s = shapeOf(d, this.layout), os = this.outputShape(s);
     const io = new BlockIO(this.heap, this.name, this.def.inputs ?? 1, d, dimsOf(os, this.layout), (x, residual, y) => {
       this.checkAlive(`the ${this.name} block of this io`);
-      return this.call.plan(this.params.ptr, { x, residual, y, n: s.n, h: s.h, w: s.w }, this.name, d);
+      return this.call.plan(this.params.ptr, { x, residual, y, n: s.n, c: s.c, h: s.h, w: s.w }, this.name, d);
     }, (stages) => this.call.run(stages), (b) => this.ios.delete(b));
     this.ios.add(io);
     return io;

@@ -4,7 +4,7 @@
 
 import type { StagedEntry } from "./abi.js";
 import {
-  CALL_EXTENTS, CALL_H, CALL_N, CALL_RESIDUAL, CALL_SCRATCH, CALL_SCRATCH_BYTES, CALL_STAGES, CALL_W, CALL_WORDS, CALL_X, CALL_Y, MAX_STAGES,
+  CALL_C, CALL_EXTENTS, CALL_H, CALL_N, CALL_RESIDUAL, CALL_SCRATCH, CALL_SCRATCH_BYTES, CALL_STAGES, CALL_W, CALL_WORDS, CALL_X, CALL_Y, MAX_STAGES,
 } from "./constants.js";
 import { type Heap, Workspace } from "./memory.js";
 
@@ -16,6 +16,7 @@ export interface Operands {
   readonly residual?: number;
   readonly y: number;
   readonly n: number;
+  readonly c: number;
   readonly h: number;
   readonly w: number;
 }
@@ -42,6 +43,7 @@ export class CallRecord {
     m[at + CALL_RESIDUAL] = o.residual ?? 0;
     m[at + CALL_Y] = o.y;
     m[at + CALL_N] = o.n;
+    m[at + CALL_C] = o.c;
     m[at + CALL_H] = o.h;
     m[at + CALL_W] = o.w;
     this.entry.plan(this.params, this.ptr);

@@ -51,23 +51,25 @@ export const CALL_RESIDUAL = 1;
 export const CALL_Y = 2;
 /** Batch N. */
 export const CALL_N = 3;
+/** Input channels C (the block's, or the input's for blocks built for any C, as SimAM). */
+export const CALL_C = 4;
 /** Input height H. */
-export const CALL_H = 4;
+export const CALL_H = 5;
 /** Input width W. */
-export const CALL_W = 5;
+export const CALL_W = 6;
 /** Scratch base (written by the bindings after `_plan`). */
-export const CALL_SCRATCH = 6;
+export const CALL_SCRATCH = 7;
 /** Number of stages (written by `_plan`). */
-export const CALL_STAGES = 7;
-/** Scratch bytes the call needs, as an f64 (words 8–9; exact beyond 4 GiB, so the bindings can refuse it). */
-export const CALL_SCRATCH_BYTES = 8;
+export const CALL_STAGES = 8;
+/** Scratch bytes the call needs, as an f64 (words 10–11; exact beyond 4 GiB, so the bindings can refuse it). */
+export const CALL_SCRATCH_BYTES = 10;
 /** The most stages a block may have. */
 export const MAX_STAGES = 48;
 /** Items of stage s are word CALL_EXTENTS + s. */
-export const CALL_EXTENTS = 10;
+export const CALL_EXTENTS = 12;
 /** What stage s computes (a code of the block's own) is word CALL_KINDS + s. */
-export const CALL_KINDS = 58;
+export const CALL_KINDS = 60;
 /** First of the block's private words (region offsets and derived sizes). */
-export const CALL_PRIVATE = 106;
+export const CALL_PRIVATE = 108;
 /** Words in a call record. */
 export const CALL_WORDS = 192;

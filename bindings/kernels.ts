@@ -197,7 +197,7 @@ function convolve(fn: string, x: Float32Array, dims: readonly number[], params: 
       epilogue: params.relu ? EPILOGUE_RELU : EPILOGUE_NONE, weight: "weight", bias: bias === undefined ? undefined : "bias",
     }, { ptr: (key) => (key === "weight" ? packed : bias) }));
     try {
-      convCall!.run(convCall!.plan(record.ptr, { x: xp, y, n, h, w }, `kernels.${fn}`, d));
+      convCall!.run(convCall!.plan(record.ptr, { x: xp, y, n, c, h, w }, `kernels.${fn}`, d));
     } finally {
       record.free();
     }

@@ -40,11 +40,11 @@ export function checkDims(dims: unknown, layout: Layout = "nchw", what = "dims")
   return [d[0], d[1], d[2], d[3]];
 }
 
-/** Input dims of a block built for `channels` input channels. */
-export function checkInputDims(dims: unknown, channels: number, layout: Layout = "nchw"): Dims {
+/** Input dims of a block built for `channels` input channels (undefined: any). */
+export function checkInputDims(dims: unknown, channels: number | undefined, layout: Layout = "nchw"): Dims {
   const d = checkDims(dims, layout);
   const c = shapeOf(d, layout).c;
-  if (c !== channels) throw new RangeError(`excite: this block was built for ${channels} channels, but dims [${d.join(", ")}] (${AXES[layout]}) has C = ${c}`);
+  if (channels !== undefined && c !== channels) throw new RangeError(`excite: this block was built for ${channels} channels, but dims [${d.join(", ")}] (${AXES[layout]}) has C = ${c}`);
   return d;
 }
 
@@ -71,7 +71,7 @@ export function checkTensor(name: string, x: unknown, d: Dims, layout: Layout = 
 }
 
 /** The input of a block built for `channels` channels: returns its dims. */
-export function checkInput(x: unknown, dims: unknown, channels: number, layout: Layout = "nchw"): Dims {
+export function checkInput(x: unknown, dims: unknown, channels: number | undefined, layout: Layout = "nchw"): Dims {
   if (!(x instanceof Float32Array)) throw new TypeError(`excite: the input must be a Float32Array, got ${describe(x)}`);
   const d = checkInputDims(dims, channels, layout);
   checkTensor("the input", x, d, layout);
