@@ -167,9 +167,10 @@ export abstract class BlockBase<G extends BlockConfig = BlockConfig> {
     this.checkAlive();
     const d = checkInputDims(dims, this.inChannels, this.layout);
     const s = shapeOf(d, this.layout), os = this.outputShape(s);
-    const io = new BlockIO(this.heap, this.name, this.def.inputs ?? 1, d, dimsOf(os, this.layout), (x, residual, y) => {
+    const io = new BlockIO(this.heap, this.name, this.def.inputs ?? 1, d, dimsOf(os, this.layout), (x, residual, y, owner) => {
       this.checkAlive(`the ${this.name} block of this io`);
-      return this.call.plan(this.params.ptr, { x, residual, y, n: s.n, c: s.c, h: s.h, w: s.w }, this.name, d);
+      // the call record keeps an io's plan until another call replans it
+      return this.call.plannedFor(owner) ?? this.call.plan(this.params.ptr, { x, residual, y, n: s.n, c: s.c, h: s.h, w: s.w }, this.name, d, owner);
     }, (stages) => this.call.run(stages), (b) => this.ios.delete(b));
     this.ios.add(io);
     return io;
@@ -229,7 +230,7 @@ export class BlockIO {
     readonly dims: Dims,
     /** Output dims. */
     readonly outDims: Dims,
-    private readonly plan: (x: number, residual: number, y: number) => number,
+    private readonly plan: (x: number, residual: number, y: number, owner: BlockIO) => number,
     private readonly runStages: (stages: number) => void,
     private readonly onDispose: (io: BlockIO) => void,
   ) {
@@ -246,7 +247,7 @@ export class BlockIO {
 
   private replan(): number {
     const [x, second, third] = this.bufs;
-    return this.plan(x.ptr, third ? second.ptr : 0, (third ?? second).ptr);
+    return this.plan(x.ptr, third ? second.ptr : 0, (third ?? second).ptr, this);
   }
 
   /** The input tensor, a view into the module's memory. */
@@ -280,10 +281,9 @@ export class BlockIO {
     this.handedOut.forEach((b, i) => {
       if (b !== undefined && b !== current) {
         const what = i === 0 ? "input" : "residual";
-        throw new Error(`excite: io.${what} was taken before the module's memory grew, so writes through it no longer reach the module: take io.${what} again (read the views through io.${what} rather than keeping them across a create or io call)`);
+        throw new Error(`excite: io.${what} was last taken before the module's memory grew (a create, io or run call in between grew it), so writes through that view may not have reached the module: take io.${what} again, after any such call, and write the input through it`);
       }
     });
-    // the plan holds the same pointers; planning again keeps run() correct if a block call reused the record
     this.runStages(this.replan());
     return this.output;
   }

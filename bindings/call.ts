@@ -25,6 +25,9 @@ export class CallRecord {
   private ptr: number;
   private readonly scratch: Workspace;
   private params = 0;
+  /** Who the current plan is for (an io keeps its plan while no other call replans the record). */
+  private owner: unknown = undefined;
+  private stages = 0;
 
   constructor(private readonly heap: Heap, private readonly entry: StagedEntry) {
     this.ptr = heap.allocFloats(CALL_WORDS);
@@ -36,7 +39,8 @@ export class CallRecord {
    * computed); `what` and `dims` name the call in the error when it cannot fit in memory.
    * Returns the number of stages.
    */
-  plan(params: number, o: Operands, what: string, dims: readonly number[]): number {
+  plan(params: number, o: Operands, what: string, dims: readonly number[], owner?: unknown): number {
+    this.owner = owner;
     this.params = params;
     const m = this.heap.i32, at = this.ptr >>> 2;
     m[at + CALL_X] = o.x;
@@ -53,7 +57,13 @@ export class CallRecord {
     if (stages > MAX_STAGES) throw new Error(`excite: ${what} planned ${stages} stages, more than ${MAX_STAGES}`);
     const scratch = this.scratch.reserve(bytes);
     this.heap.i32[at + CALL_SCRATCH] = scratch;
+    this.stages = stages;
     return stages;
+  }
+
+  /** The number of stages of the current plan if it was made for `owner` (and nothing replanned since), else undefined. */
+  plannedFor(owner: unknown): number | undefined {
+    return owner !== undefined && this.owner === owner ? this.stages : undefined;
   }
 
   /** Runs every stage of the last plan, each over all its items. */

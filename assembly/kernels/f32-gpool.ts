@@ -157,8 +157,8 @@ export function f32_gavgmaxpool_cw(x: usize, planes: i32, hw: i32, mean: usize, 
   return Mathf.log(s) + m;
 }
 
-/** The global pool `pool` (POOL_*, bindings/constants.ts) of the n floats at p. */
-@inline export function poolRow(pool: i32, p: usize, n: i32): f32 {
+/** The global pool `pool` (POOL_*, bindings/constants.ts) of the n floats at p (a function of its own: the pools' code is in the module once). */
+export function poolRow(pool: i32, p: usize, n: i32): f32 {
   if (pool == POOL_MAX) return planeMax(p, n);
   if (pool == POOL_LP) return planeL2(p, n);
   if (pool == POOL_LSE) return planeLse(p, n);

@@ -16,15 +16,9 @@
 import { storeLanes } from "../simd";
 import { vsigmoid } from "../vmath";
 
-// ---- layouts ----
-@final export class RowsAreChannels {
-  @inline s(row: usize, _group: usize, _o: usize): v128 { return v128.load32_splat(row); }
-  @inline q(_row: usize, group: usize, o: usize): v128 { return v128.load(group + o); }
-}
-@final export class RowsArePixels {
-  @inline s(_row: usize, group: usize, o: usize): v128 { return v128.load(group + o); }
-  @inline q(row: usize, _group: usize, o: usize): v128 { return v128.load32_splat(row); }
-}
+// ---- layouts: which gate is the row's scalar and which the group's vector ----
+@final export class RowsAreChannels { @inline rowIsS(): bool { return true; } }
+@final export class RowsArePixels { @inline rowIsS(): bool { return false; } }
 
 // ---- operations: which operands they read, and what they compute ----
 // (The `uses*` flags are constants after inlining: an operand an operation does not use is never loaded.)
@@ -84,17 +78,10 @@ import { vsigmoid } from "../vmath";
   @inline apply(x: v128, s: v128, _q: v128, r: v128): v128 { return f32x4.max(f32x4.add(f32x4.mul(x, s), r), f32x4.splat(0)); }
 }
 
-@inline function element<Op, L>(x: usize, y: usize, r: usize, rowS: usize, group: usize, o: usize, lanes: i32): void {
-  const op = changetype<Op>(0), l = changetype<L>(0);
-  const zero = f32x4.splat(0);
-  const v = op.apply(
-    v128.load(x + o),
-    op.usesS() ? l.s(rowS, group, o) : zero,
-    op.usesQ() ? l.q(rowS, group, o) : zero,
-    op.usesR() ? v128.load(r + o) : zero,
-  );
-  if (lanes == 4) v128.store(y + o, v);
-  else storeLanes(y + o, v, lanes);
+/** Op(x, s, q, r) with s and q given as the row's scalar and the group's vector of layout L. */
+@inline function apply<Op, L>(x: v128, row: v128, group: v128, r: v128): v128 {
+  const op = changetype<Op>(0);
+  return changetype<L>(0).rowIsS() ? op.apply(x, row, group, r) : op.apply(x, group, row, r);
 }
 
 /**
@@ -106,24 +93,32 @@ import { vsigmoid } from "../vmath";
   x: usize, y: usize, r: usize, rowStride: usize, rowLen: i32, groupRows: i32,
   perRow: usize, perGroup: usize, groupStride: usize, begin: i32, end: i32,
 ): void {
+  const op = changetype<Op>(0);
+  const rowIsS = changetype<L>(0).rowIsS();
+  // which operands are read: an operand Op does not use is never loaded
+  const useRow = rowIsS ? op.usesS() : op.usesQ();
+  const useGroup = rowIsS ? op.usesQ() : op.usesS();
+  const useR = op.usesR();
+  const zero = f32x4.splat(0);
   const full = <usize>(rowLen & ~3) << 2;
   const full16 = full & ~63;
   const lanes = rowLen & 3;
   for (let i = begin; i < end; i++) {
     const at = <usize>i * rowStride;
     const xi = x + at, yi = y + at, ri = r + at;
-    const rowS = perRow + (<usize>i << 2);
-    const group = perGroup + <usize>(i / groupRows) * groupStride;
+    const row = useRow ? v128.load32_splat(perRow + (<usize>i << 2)) : zero;
+    const group = useGroup ? perGroup + <usize>(i / groupRows) * groupStride : 0;
     let o: usize = 0;
     // four vectors per step at immediate offsets (one address computation per operand per step)
     for (; o < full16; o += 64) {
-      element<Op, L>(xi, yi, ri, rowS, group, o, 4);
-      element<Op, L>(xi, yi, ri, rowS, group, o + 16, 4);
-      element<Op, L>(xi, yi, ri, rowS, group, o + 32, 4);
-      element<Op, L>(xi, yi, ri, rowS, group, o + 48, 4);
+      const xo = xi + o, yo = yi + o, ro = ri + o, go = group + o;
+      v128.store(yo, apply<Op, L>(v128.load(xo), row, useGroup ? v128.load(go) : zero, useR ? v128.load(ro) : zero));
+      v128.store(yo, apply<Op, L>(v128.load(xo, 16), row, useGroup ? v128.load(go, 16) : zero, useR ? v128.load(ro, 16) : zero), 16);
+      v128.store(yo, apply<Op, L>(v128.load(xo, 32), row, useGroup ? v128.load(go, 32) : zero, useR ? v128.load(ro, 32) : zero), 32);
+      v128.store(yo, apply<Op, L>(v128.load(xo, 48), row, useGroup ? v128.load(go, 48) : zero, useR ? v128.load(ro, 48) : zero), 48);
     }
-    for (; o < full; o += 16) element<Op, L>(xi, yi, ri, rowS, group, o, 4);
-    if (lanes) element<Op, L>(xi, yi, ri, rowS, group, o, lanes);
+    for (; o < full; o += 16) v128.store(yi + o, apply<Op, L>(v128.load(xi + o), row, useGroup ? v128.load(group + o) : zero, useR ? v128.load(ri + o) : zero));
+    if (lanes) storeLanes(yi + o, apply<Op, L>(v128.load(xi + o), row, useGroup ? v128.load(group + o) : zero, useR ? v128.load(ri + o) : zero), lanes);
   }
 }
 
