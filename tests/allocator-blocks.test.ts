@@ -16,7 +16,7 @@ const weights = (seed: number) => ({
 const sameBits = (a: Float32Array, b: Float32Array): boolean =>
   Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
-test("a larger run after a dispose leaves a third block's weights intact", async (t) => {
+test.serial("a larger run after a dispose leaves a third block's weights intact", async (t) => {
   const third = await createSE({ channels: C, reduction: 4 }, weights(30));
   const small = values(C * 64, 7), smallDims = [1, C, 8, 8];
   const expected = third.run(small, smallDims);
@@ -44,4 +44,15 @@ test("a larger run after a dispose leaves a third block's weights intact", async
   io.input.fill(1);
   t.true(sameBits(io.run(), ioExpected), "its io buffers still compute the same");
   for (const b of [second, third, third2]) b.dispose();
+});
+
+test.serial("the largest tensor a block accepts (2^28 floats, 1 GiB) has room for its input and output", async (t) => {
+  const block = await createSE({ channels: C, reduction: 4 }, weights(40));
+  const io = block.io([1, C, 16384, 1024]); // 2 × 1 GiB: above TLSF's largest block, which refused it
+  io.input.fill(2);
+  const y = io.run();
+  t.is(y.length, 2 ** 28);
+  t.is(y[16384 * 1024 - 1], y[0], "channel 0 is constant");
+  t.is(y[2 ** 28 - 1], y[2 ** 28 - 16384 * 1024], "so is the last channel");
+  block.dispose();
 });
