@@ -39,21 +39,31 @@ export class Heap {
     return this.doubles;
   }
 
-  /** `floats` floats (16-byte aligned, plus the kernels' read pad); returns a byte offset. */
+  /**
+   * `floats` floats (16-byte aligned, plus the kernels' read pad); returns a byte offset
+   * (unsigned: memory beyond 2 GiB is addressable). A request the module's memory cannot hold
+   * is a RangeError naming its size; the heap stays usable (assembly/memory.ts).
+   */
   allocFloats(floats: number): number {
     // The module's pointers are 32-bit: a larger request would wrap to a small allocation.
     if (!Number.isSafeInteger(floats) || floats < 0 || floats * 4 > MAX_ALLOC_BYTES) {
       throw new RangeError(`excite: cannot allocate ${floats} floats in WebAssembly memory (at most ${MAX_ALLOC_BYTES / 4})`);
     }
-    try {
-      return this.wasm.alloc(floats * 4);
-    } catch (cause) {
-      throw new RangeError(`excite: out of WebAssembly memory allocating ${floats} floats`, { cause });
+    const ptr = this.wasm.alloc(floats * 4) >>> 0;
+    if (ptr === 0) {
+      throw new RangeError(`excite: out of WebAssembly memory allocating ${floats} floats (${floats * 4} bytes; the module's memory holds at most 4 GiB, ${this.wasm.memory.buffer.byteLength} bytes now)`);
     }
+    return ptr;
   }
 
+  /** Frees an offset from `allocFloats` (0 is ignored); an offset that is not a live allocation is an Error. */
   free(ptr: number): void {
-    if (ptr) this.wasm.free(ptr);
+    if (!ptr) return;
+    try {
+      this.wasm.free(ptr);
+    } catch (cause) {
+      throw new Error(`excite: cannot free ${ptr >>> 0}: not a live allocation of the module's memory`, { cause });
+    }
   }
 
   /** Copies `src` into a new allocation; returns its byte offset. */
