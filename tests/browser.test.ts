@@ -43,7 +43,7 @@ const GOLDEN_PAGES: readonly GoldenPageSpec[] = [
   { name: "unbundled", path: "/tests/browser/unbundled.html", wasmFrom: STAGED_DIST },
   // The plain SIMD build, which a browser with relaxed SIMD would not pick by itself.
   { name: "unbundled, loadModule(URL of excite.wasm)", path: "/tests/browser/unbundled.html?wasm=url", wasmFrom: ALT_WASM, flavour: "custom" },
-  ...APPS.map((app): GoldenPageSpec => app.entry === "excite/embedded"
+  ...APPS.filter((app) => app.script === "golden-page").map((app): GoldenPageSpec => app.entry === "excite/embedded"
     ? { name: app.name, path: appPath(app.name), wasmFrom: undefined, flavour: "simd", app: app.name }
     : { name: app.name, path: appPath(app.name), wasmFrom: `/build/browser/${app.name}/`, app: app.name }),
 ];
@@ -128,6 +128,7 @@ for (const kind of BROWSER_KINDS) {
       const { flavour, hasRelaxedSimd } = await page.evaluate(() => (globalThis as unknown as { excitePage: ExcitePage }).excitePage.module(), undefined);
       t.is(flavour, spec.flavour ?? (hasRelaxedSimd ? "relaxed-simd" : "simd"));
       t.deepEqual(page.errors, []);
+      t.deepEqual(apps.get(spec.app ?? "")?.warnings ?? [], [], "no warning from the bundler");
       t.log(`${(await browser()).version}; loaded ${flavour}${fetched.length ? ` from ${fetched.join(", ")}` : ""}; ${describeApp(apps.get(spec.app ?? ""))}`);
     });
 
@@ -162,8 +163,28 @@ for (const kind of BROWSER_KINDS) {
     });
   };
 
+  for (const app of APPS.filter((a) => a.script === "named-import")) {
+    test.serial(`${kind.name} ${app.name}: importing by name from excite/embedded still loads the module it carries`, async (t) => {
+      const page = await (await browser()).open(server.origin + appPath(app.name));
+      try {
+        await page.waitFor(() => "namedImport" in globalThis, 20_000);
+        const result = await page.evaluate(() => globalThis.namedImport, undefined);
+        t.deepEqual(result, { flavour: "simd", halved: true });
+        t.deepEqual(wasmFetched(page.requests), [], "no .wasm fetched");
+        t.deepEqual(page.errors, []);
+        t.deepEqual(apps.get(app.name)!.warnings, [], "no warning from the bundler");
+        t.log(describeApp(apps.get(app.name)));
+      } finally {
+        await page.close();
+      }
+    });
+  }
+
   // The README's way to serve the module from a place of one's choosing, in every bundler's app.
-  for (const app of APPS) checkSource(`${app.name}: loadModule("${ALT_WASM}") loads the module from there`, `${appPath(app.name)}?wasm=url-string`, ALT_WASM);
+  for (const app of APPS.filter((a) => a.script === "golden-page")) {
+    checkSource(`${app.name}: loadModule("${ALT_WASM}") loads the module from there`, `${appPath(app.name)}?wasm=url-string`, ALT_WASM);
+    checkSource(`${app.name}: loadModule(new URL("${ALT_WASM}", location.href)) loads the module from there`, `${appPath(app.name)}?wasm=url`, ALT_WASM);
+  }
   for (const [mode, url] of Object.entries(WASM_SOURCES)) checkSource(`unbundled: loadModule(${mode}) loads the module from that source`, `/tests/browser/unbundled.html?wasm=${mode}`, url);
 }
 

@@ -10,7 +10,7 @@ import { join, relative } from "node:path";
 import { build as esbuild } from "esbuild";
 import { nodeResolve } from "@rollup/plugin-node-resolve";
 import { rollup } from "rollup";
-import { build as vite } from "vite";
+import { createLogger, build as vite } from "vite";
 import webpack from "webpack";
 import { OUT, ROOT, STAGED } from "./build.js";
 
@@ -20,24 +20,26 @@ export type Bundler = (typeof BUNDLERS)[number];
 /** Which of excite's entries the app imports. */
 export type Entry = "excite" | "excite/embedded";
 
+/** The app's script: tests/browser/golden-page.ts (every golden), or tests/bundlers/named-import.ts (excite/embedded). */
+export type AppScript = "golden-page" | "named-import";
+
 export interface AppSpec {
   /** Also the folder under build/browser/. */
   readonly name: string;
   readonly bundler: Bundler;
+  readonly script: AppScript;
   readonly entry: Entry;
   /** Copy node_modules/excite/dist/*.wasm next to the bundle (the README's step for bundlers that emit no assets). */
   readonly copyWasm: boolean;
 }
 
 /** Every app the browser tests load. */
-export const APPS: readonly AppSpec[] = [
-  { name: "webpack", bundler: "webpack", entry: "excite", copyWasm: false },
-  { name: "vite", bundler: "vite", entry: "excite", copyWasm: false },
-  ...(["esbuild-esm", "esbuild-iife", "rollup"] as const).flatMap((bundler): AppSpec[] => [
-    { name: bundler, bundler, entry: "excite", copyWasm: true },
-    { name: `${bundler}-embedded`, bundler, entry: "excite/embedded", copyWasm: false },
-  ]),
-];
+export const APPS: readonly AppSpec[] = BUNDLERS.flatMap((bundler): AppSpec[] => [
+  // webpack and Vite emit the .wasm files themselves; esbuild and Rollup need them copied.
+  { name: bundler, bundler, script: "golden-page", entry: "excite", copyWasm: bundler !== "webpack" && bundler !== "vite" },
+  { name: `${bundler}-embedded`, bundler, script: "golden-page", entry: "excite/embedded", copyWasm: false },
+  { name: `${bundler}-named-import`, bundler, script: "named-import", entry: "excite/embedded", copyWasm: false },
+]);
 
 /** The app's folder: the staged package sits in its node_modules. */
 const APP = join(STAGED, "../..");
@@ -49,25 +51,31 @@ export interface BundledApp extends AppSpec {
   readonly dir: string;
   /** Every file the bundler wrote (and the .wasm files copied) and its bytes. */
   readonly files: Readonly<Record<string, number>>;
+  /** What the bundler warned about. */
+  readonly warnings: readonly string[];
   readonly buildMs: number;
 }
 
 /**
- * Writes the app into its folder (run stagePackage() first): golden-page.ts compiled with excite
- * left as a bare import, once per entry, and a package.json, so that the app is a package of its
- * own (else bundlers and Node resolve `excite` to this repository itself, by self-reference).
+ * Writes the app into its folder (run stagePackage() first): each script compiled to JavaScript
+ * with excite left as a bare import (golden-page.ts once per entry), and a package.json, so that
+ * the app is a package of its own (else bundlers and Node resolve `excite` to this repository
+ * itself, by self-reference).
  */
 export async function writeApp(): Promise<void> {
   writeFileSync(join(APP, "package.json"), JSON.stringify({ name: "excite-test-app", private: true, type: "module" }, null, 2));
-  for (const entry of ["excite", "excite/embedded"] as const) {
+  const scripts = new Set(APPS.map((a) => `${a.script} ${a.entry}`));
+  for (const [script, entry] of [...scripts].map((s) => s.split(" ") as [AppScript, Entry])) {
     await esbuild({
-      absWorkingDir: ROOT, entryPoints: ["tests/browser/golden-page.ts"], outfile: appEntry(entry), bundle: true, format: "esm", target: "es2022",
-      alias: { excite: entry }, external: ["excite", "excite/embedded"], logLevel: "warning",
+      absWorkingDir: ROOT, entryPoints: [SOURCES[script]], outfile: appEntry(script, entry), bundle: true, format: "esm", target: "es2022",
+      alias: script === "golden-page" ? { excite: entry } : {}, external: ["excite", "excite/embedded"], logLevel: "warning",
     });
   }
 }
 
-const appEntry = (entry: Entry): string => join(APP, entry === "excite" ? "golden-page.js" : "golden-page.embedded.js");
+const SOURCES: Record<AppScript, string> = { "golden-page": "tests/browser/golden-page.ts", "named-import": "tests/bundlers/named-import.ts" };
+
+const appEntry = (script: AppScript, entry: Entry): string => join(APP, `${script}${entry === "excite" ? "" : ".embedded"}.js`);
 
 /** Bundles the app (writeApp() first) as `spec` says into build/browser/<name>/. */
 export async function bundleApp(spec: AppSpec): Promise<BundledApp> {
@@ -75,43 +83,51 @@ export async function bundleApp(spec: AppSpec): Promise<BundledApp> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const t0 = performance.now();
-  const script = await BUILD[spec.bundler](appEntry(spec.entry), dir);
+  const warnings: string[] = [];
+  const script = await BUILD[spec.bundler](appEntry(spec.script, spec.entry), dir, warnings);
   const buildMs = performance.now() - t0;
   if (script) writeFileSync(join(dir, "index.html"), page(spec.name, script.file, script.module));
   if (spec.copyWasm) for (const wasm of readdirSync(join(STAGED, "dist")).filter((f) => f.endsWith(".wasm"))) copyFileSync(join(STAGED, "dist", wasm), join(dir, wasm));
   const url = `/${relative(ROOT, dir)}/`;
-  return { ...spec, path: `${url}index.html`, dir: url, files: listFiles(dir), buildMs };
+  return { ...spec, path: `${url}index.html`, dir: url, files: listFiles(dir), warnings, buildMs };
 }
 
-/** Each build writes into `dir` and returns the script the page loads (Vite writes its own page). */
-const BUILD: Record<Bundler, (entry: string, dir: string) => Promise<{ file: string; module: boolean } | undefined>> = {
-  "esbuild-esm": async (entry, dir) => {
-    await esbuild({ entryPoints: [entry], outfile: join(dir, "app.js"), bundle: true, format: "esm", minify: true, logLevel: "warning" });
+/**
+ * Each build writes into `dir`, pushes the bundler's warnings onto `warnings` and returns the
+ * script the page loads (Vite writes its own page).
+ */
+const BUILD: Record<Bundler, (entry: string, dir: string, warnings: string[]) => Promise<{ file: string; module: boolean } | undefined>> = {
+  "esbuild-esm": async (entry, dir, warnings) => {
+    const result = await esbuild({ entryPoints: [entry], outfile: join(dir, "app.js"), bundle: true, format: "esm", minify: true, logLevel: "silent" });
+    warnings.push(...result.warnings.map((w) => w.text));
     return { file: "app.js", module: true };
   },
   // esbuild's default format when bundling for the browser: an IIFE, loaded by a classic script.
-  "esbuild-iife": async (entry, dir) => {
-    await esbuild({ entryPoints: [entry], outfile: join(dir, "app.js"), bundle: true, minify: true, logLevel: "warning" });
+  "esbuild-iife": async (entry, dir, warnings) => {
+    const result = await esbuild({ entryPoints: [entry], outfile: join(dir, "app.js"), bundle: true, minify: true, logLevel: "silent" });
+    warnings.push(...result.warnings.map((w) => w.text));
     return { file: "app.js", module: false };
   },
   // webpack 5's defaults but the entry and output folder: production mode, a classic script main.js.
-  webpack: (entry, dir) =>
+  webpack: (entry, dir, warnings) =>
     new Promise((ok, fail) => {
       webpack({ mode: "production", context: APP, entry, output: { path: dir }, devtool: false, infrastructureLogging: { level: "error" } }, (err, stats) => {
         if (err) return fail(err);
         if (stats?.hasErrors()) return fail(new Error(stats.toString({ all: false, errors: true })));
+        warnings.push(...(stats?.toJson({ all: false, warnings: true }).warnings ?? []).map((w) => w.message));
         ok({ file: "main.js", module: false });
       });
     }),
   // Vite builds from an index.html; `base` only tells it the folder the site is served under.
-  vite: async (entry, dir) => {
+  vite: async (entry, dir, warnings) => {
     writeFileSync(join(APP, "index.html"), page(`vite (${relative(APP, entry)})`, `./${relative(APP, entry)}`, true));
-    await vite({ root: APP, base: `/${relative(ROOT, dir)}/`, logLevel: "error", configFile: false, build: { outDir: dir, emptyOutDir: true } });
+    const logger = { ...createLogger("warn"), info: () => {}, warn: (msg: string) => void warnings.push(msg), warnOnce: (msg: string) => void warnings.push(msg) };
+    await vite({ root: APP, base: `/${relative(ROOT, dir)}/`, logLevel: "warn", customLogger: logger, configFile: false, build: { outDir: dir, emptyOutDir: true } });
     return undefined;
   },
   // The usual Rollup app config: node-resolve (for the bare imports) and an ES module bundle.
-  rollup: async (entry, dir) => {
-    const bundle = await rollup({ input: entry, plugins: [nodeResolve({ browser: true })], onwarn: () => {} });
+  rollup: async (entry, dir, warnings) => {
+    const bundle = await rollup({ input: entry, plugins: [nodeResolve({ browser: true })], onwarn: (w) => void warnings.push(w.message) });
     await bundle.write({ file: join(dir, "app.js"), format: "es" });
     await bundle.close();
     return { file: "app.js", module: true };
