@@ -3,18 +3,25 @@
 
 import { instantiateStreaming, instantiateSync } from "@assemblyscript/loader";
 import type { ExciteExports } from "./abi.js";
+import { BUILDS, builtModuleUrl, type Build } from "./module-url.js";
 
-/** Where the module comes from: a URL (string or URL), a fetch Response, its bytes, or a compiled module. */
+/**
+ * Where the module comes from: a URL (a `URL`, or a string resolved against the page's
+ * `location.href`; in Node, Deno and Bun a string that is not an absolute URL is a file path),
+ * a fetch Response, its bytes, or a compiled module.
+ */
 export type WasmSource = string | URL | Response | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
 
 /**
  * Which build is loaded: "relaxed-simd" (`excite.relaxed.wasm`, whose multiply-adds are
- * `f32x4.relaxed_madd`), "simd" (`excite.wasm`), or "custom" (a source given to `loadModule`).
+ * `f32x4.relaxed_madd`), "simd" (`excite.wasm`, or the same bytes inlined by `excite/embedded`),
+ * or "custom" (a source given to `loadModule`).
  */
-export type ModuleFlavour = "relaxed-simd" | "simd" | "custom";
+export type ModuleFlavour = Build | "custom";
 
 let loaded: Promise<ExciteExports> | undefined;
 let flavour: ModuleFlavour | undefined;
+let embedded: (() => Uint8Array) | undefined;
 
 // (module (func (param v128) (result v128) local.get 0 local.get 0 local.get 0 f32x4.relaxed_madd))
 const RELAXED_SIMD_PROBE = new Uint8Array([
@@ -35,12 +42,20 @@ export function moduleFlavour(): ModuleFlavour | undefined {
 }
 
 /**
+ * Makes `bytes()` (the SIMD build) the module loaded when no source is given; `excite/embedded`
+ * calls it with the bytes it carries. Not part of the public API.
+ */
+export function useEmbeddedModule(bytes: () => Uint8Array): void {
+  embedded = bytes;
+}
+
+/**
  * Instantiates excite's module (first call) and returns its exports; later calls return the
  * same instance. By default the module is `excite.relaxed.wasm` next to this file when the
  * runtime has relaxed SIMD (falling back to `excite.wasm` if that file cannot be loaded), else
- * `excite.wasm`: read from disk in Node, fetched (streaming, with a fallback for servers that do
- * not send application/wasm) in browsers. Pass `source` before the first block is created to
- * load it from elsewhere.
+ * `excite.wasm`: read from disk in Node, Deno and Bun, fetched (streaming, with a fallback for
+ * servers that do not send application/wasm) in browsers; with `excite/embedded`, the SIMD
+ * build it carries. Pass `source` before the first block is created to load it from elsewhere.
  */
 export function loadModule(source?: WasmSource): Promise<ExciteExports> {
   if (loaded && source !== undefined) throw new Error("excite: the WebAssembly module is already loaded; pass its source before the first create");
@@ -53,13 +68,15 @@ export function loadModule(source?: WasmSource): Promise<ExciteExports> {
 
 async function instantiateDefault(source: WasmSource | undefined): Promise<ExciteExports> {
   if (source !== undefined) return withFlavour(await instantiateFrom(source), "custom");
-  const simd = new URL("./excite.wasm", import.meta.url);
-  if (!hasRelaxedSimd()) return withFlavour(await instantiateFrom(simd), "simd");
-  try {
-    return withFlavour(await instantiateFrom(new URL("./excite.relaxed.wasm", import.meta.url)), "relaxed-simd");
-  } catch {
-    return withFlavour(await instantiateFrom(simd), "simd");
+  if (embedded) return withFlavour(instantiateCompiled(await WebAssembly.compile(embedded() as BufferSource)), "simd");
+  if (hasRelaxedSimd()) {
+    try {
+      return withFlavour(await instantiateBuilt("relaxed-simd"), "relaxed-simd");
+    } catch {
+      // Not served, or not compiled after all: the plain SIMD build runs everywhere SIMD does.
+    }
   }
+  return withFlavour(await instantiateBuilt("simd"), "simd");
 }
 
 function withFlavour(exports: ExciteExports, f: ModuleFlavour): ExciteExports {
@@ -67,12 +84,27 @@ function withFlavour(exports: ExciteExports, f: ModuleFlavour): ExciteExports {
   return exports;
 }
 
+async function instantiateBuilt(build: Build): Promise<ExciteExports> {
+  const url = builtModuleUrl(build);
+  try {
+    return await instantiateFrom(url);
+  } catch (err) {
+    throw new Error(
+      `excite: could not load its module ${BUILDS[build]} from ${url} (${(err as Error).message}). ` +
+        "Bundlers that do not emit the .wasm files a library points to (esbuild, Rollup) need them copied next to the bundle " +
+        "(`cp node_modules/excite/dist/*.wasm <the bundle's folder>`); or import from \"excite/embedded\", which carries the module; " +
+        "or hand it to loadModule(source) before the first create (README, \"In the browser\").",
+      { cause: err },
+    );
+  }
+}
+
 async function instantiateFrom(source: WasmSource): Promise<ExciteExports> {
   if (typeof source === "string" || source instanceof URL) {
-    const url = new URL(source, import.meta.url);
-    if (url.protocol === "file:") return instantiateCompiled(await WebAssembly.compile(await readFileBytes(url) as BufferSource));
-    const response = await fetch(url);
-    if (!response.ok) throw new Error(`excite: fetching ${url} failed with HTTP ${response.status}`);
+    const location = resolveLocation(source);
+    if (typeof location === "string" || location.protocol === "file:") return instantiateCompiled(await WebAssembly.compile(await readFileBytes(location) as BufferSource));
+    const response = await fetch(location);
+    if (!response.ok) throw new Error(`excite: fetching ${location} failed with HTTP ${response.status}`);
     source = response;
   }
   if (source instanceof WebAssembly.Module) return instantiateCompiled(source);
@@ -86,6 +118,22 @@ async function instantiateFrom(source: WasmSource): Promise<ExciteExports> {
 }
 
 /**
+ * A URL given as a string, resolved as `fetch` resolves it: against the page's (or worker's)
+ * `location`. Without one (Node, Deno, Bun) a string that is not an absolute URL is a file path.
+ * Never against this file's own URL: bundlers rewrite `new URL(x, import.meta.url)`.
+ */
+function resolveLocation(source: string | URL): URL | string {
+  if (source instanceof URL) return source;
+  const base = (globalThis as { location?: { href?: string } }).location?.href;
+  if (base) return new URL(source, base);
+  try {
+    return new URL(source);
+  } catch {
+    return source;
+  }
+}
+
+/**
  * Instantiates a compiled module. The loader's synchronous path: its async `instantiate` reads
  * the global `Response`, which Node creates on first access by loading its fetch implementation
  * (some 40 ms, four times the rest of a first create).
@@ -94,9 +142,14 @@ function instantiateCompiled(module: WebAssembly.Module): ExciteExports {
   return instantiateSync(module, {}).instance.exports as unknown as ExciteExports;
 }
 
-async function readFileBytes(url: URL): Promise<Uint8Array> {
-  // A computed specifier keeps browser bundlers from resolving the Node built-in.
+/** A file's bytes (a file: URL or a path), in Node, Deno and Bun. */
+async function readFileBytes(file: URL | string): Promise<Uint8Array> {
+  type Fs = typeof import("node:fs/promises");
   const fsName = "node:fs/promises";
-  const fs: typeof import("node:fs/promises") = await import(/* @vite-ignore */ fsName);
-  return fs.readFile(url);
+  // process.getBuiltinModule (Node 20.16+, Deno, Bun) is invisible to bundlers and skips the
+  // ES module loader; before it, a computed specifier and the comments keep browser bundlers
+  // from resolving the Node built-in.
+  const builtin = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
+  const fs = (builtin?.(fsName) as Fs | undefined) ?? ((await import(/* webpackIgnore: true */ /* @vite-ignore */ fsName)) as Fs);
+  return fs.readFile(file);
 }

@@ -14,7 +14,7 @@ import { startStaticServer } from "../../tests/browser/static-server.js";
 export async function buildDemo(): Promise<string> {
   if (!existsSync(join(ROOT, "dist/index.js"))) execFileSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" });
   stagePackage();
-  await buildPage("demo/web/main.ts", "demo", "bundled");
+  await buildPage("demo/web/main.ts", "demo");
   return "/demo/web/";
 }
 

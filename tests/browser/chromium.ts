@@ -7,7 +7,6 @@ import { join } from "node:path";
 import { type BrowserContext, chromium } from "playwright-core";
 
 export const CHROMIUM = "/usr/bin/chromium";
-export const CHROMIUM_MISSING = `${CHROMIUM} is missing: install Debian's Chromium with \`apt-get update && apt-get install -y chromium\` (.ci/run does)`;
 
 export const hasChromium = (): boolean => existsSync(CHROMIUM);
 

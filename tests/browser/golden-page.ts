@@ -1,7 +1,8 @@
 // The golden runner inside the browser page. It imports excite by its package name: the
-// unbundled page resolves that through an import map to the staged dist/, the bundled page
-// has it inlined by esbuild. The page's query `?wasm=<mode>` says where the module comes
-// from (WASM_SOURCES); the Node side (tests/browser.test.ts) calls `excitePage.runCases`.
+// unbundled page resolves that through an import map to the staged dist/, the bundled apps
+// (tests/browser/bundlers.ts) have it inlined by their bundler. The page's query `?wasm=<mode>`
+// says where the module comes from (WASM_SOURCES); the Node side (tests/browser.test.ts) calls
+// `excitePage.runCases`.
 
 import * as excite from "excite";
 import { goldenInput } from "../golden/prng.js";
@@ -89,7 +90,7 @@ async function runCases(block: string, factory: string, files: readonly string[]
     try {
       results.push(await runCase(block, create as Factory, file));
     } catch (err) {
-      results.push({ file, ok: false, maxAbs: NaN, worstRatio: NaN, detail: `threw ${(err as Error).stack ?? err}` });
+      results.push({ file, ok: false, maxAbs: NaN, worstRatio: NaN, detail: `threw ${err}\n${(err as Error).stack ?? ""}` });
     }
   }
   return results;
@@ -99,10 +100,12 @@ export interface ExcitePage {
   /** Settles once the module source of `?wasm=` has been handed to loadModule. */
   readonly ready: Promise<void>;
   runCases: typeof runCases;
+  /** The build loaded (after a first case) and whether this browser compiles relaxed SIMD. */
+  module(): { flavour: excite.ModuleFlavour | undefined; hasRelaxedSimd: boolean };
 }
 
 declare global {
   var excitePage: ExcitePage;
 }
 
-globalThis.excitePage = { ready: loadWasm(), runCases };
+globalThis.excitePage = { ready: loadWasm(), runCases, module: () => ({ flavour: excite.moduleFlavour(), hasRelaxedSimd: excite.hasRelaxedSimd() }) };
