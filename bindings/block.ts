@@ -10,7 +10,7 @@ import { packWeights } from "./conv-params.js";
 import { LAYOUT_NCHW, LAYOUT_NHWC } from "./constants.js";
 import { type Heap, HeapArray, sharedHeap, Workspace } from "./memory.js";
 import { type Fields, ParamRecord } from "./params.js";
-import { checkInputDims, checkOptionKeys, checkOut, checkTensor, type Dims, dimsOf, type Layout, numel, type Shape, shapeOf } from "./validate.js";
+import { checkInputDims, checkOptionKeys, checkOut, checkTensor, type Dims, dimsOf, type Layout, numel, oneOf, type Shape, shapeOf } from "./validate.js";
 import { checkWeights, type WeightPack, type Weights, type WeightSpec } from "./weights.js";
 
 /** What every block's parsed options have. */
@@ -30,8 +30,10 @@ export interface BlockDef<O, G extends BlockConfig> {
   readonly optionKeys: readonly string[];
   /** 2 for AFF and iAFF (x and residual). */
   readonly inputs?: 1 | 2;
-  /** The options, checked, with their defaults. */
-  parse(options: O): G;
+  /** The layouts it computes in (the `layout` option every block takes; default only 'nchw'). */
+  readonly layouts?: readonly Layout[];
+  /** The options but `layout`, checked, with their defaults. */
+  parse(options: O): Omit<G, "layout">;
   /** The canonical state_dict keys and shapes it takes. */
   weights(config: G): WeightSpec[];
   /** The weights as the module uses them (batch norms folded, …) and the convolutions to pack; default: as given. */
@@ -312,6 +314,8 @@ export interface BlockFactory<O, B> {
   readonly inputs: 1 | 2;
   /** The canonical state_dict keys and shapes the block takes with `options`. */
   weightSpecs(options: O): WeightSpec[];
+  /** The layouts it computes in ('nchw', and 'nhwc' where it has NHWC kernels). */
+  readonly layouts: readonly Layout[];
 }
 
 /**
@@ -320,7 +324,11 @@ export interface BlockFactory<O, B> {
  * writes the block's parameter record.
  */
 export function blockFactory<O, G extends BlockConfig, B extends BlockBase<G>>(def: BlockDef<O, G>, kind: BlockClass<G> = Block as never): BlockFactory<O, B> {
-  const parse = (options: O) => def.parse(checkOptionKeys(def.name, options === undefined ? ({} as O) : options, def.optionKeys));
+  const parse = (options: O): G => {
+    const o = checkOptionKeys(def.name, options === undefined ? ({} as O) : options, [...def.optionKeys, "layout"]);
+    const layout = oneOf<Layout>(def.name, "layout", (o as { layout?: unknown }).layout, def.layouts ?? ["nchw"], "nchw");
+    return { ...def.parse(o), layout } as G;
+  };
   const create = async (options: O, weights: Weights = {}) => {
     const config = parse(options);
     const checked = checkWeights(def.name, weights, def.weights(config));
@@ -336,5 +344,5 @@ export function blockFactory<O, G extends BlockConfig, B extends BlockBase<G>>(d
     }
     return new kind(def as BlockDef<never, G>, config, heap, pack, params) as B;
   };
-  return Object.assign(create, { blockName: def.name, inputs: def.inputs ?? 1, weightSpecs: (options: O) => def.weights(parse(options)) });
+  return Object.assign(create, { blockName: def.name, inputs: def.inputs ?? 1, layouts: def.layouts ?? ["nchw"], weightSpecs: (options: O) => def.weights(parse(options)) });
 }

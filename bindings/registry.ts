@@ -5,6 +5,7 @@
 
 import type { BlockBase } from "./block.js";
 import type { BlockFactory } from "./block.js";
+import type { Layout } from "./validate.js";
 import { createBAM } from "./blocks/bam.js";
 import { createCBAM } from "./blocks/cbam.js";
 import { createCBAMBasicBlock } from "./blocks/cbam-basicblock.js";
@@ -22,10 +23,12 @@ export interface BlockEntry {
   readonly create: BlockFactory<never, BlockBase>;
   /** Options of a typical instance but its channels (the benchmark's: SPEC's defaults, the articles' variants). */
   readonly example: Readonly<Record<string, unknown>>;
+  /** The layouts it computes in. */
+  readonly layouts: readonly Layout[];
 }
 
 const entry = (folder: string, create: BlockFactory<never, BlockBase>, example: Record<string, unknown> = {}): BlockEntry =>
-  ({ name: create.blockName, folder, create, example });
+  ({ name: create.blockName, folder, create, example, layouts: create.layouts });
 
 export const blocks: readonly BlockEntry[] = Object.freeze([
   entry("se", createSE as never),

@@ -40,14 +40,13 @@ export interface BAMConfig {
   readonly combine: BAMCombine;
 }
 
-function parseBAM(o: BAMOptions): BAMConfig {
+function parseBAM(o: BAMOptions): Omit<BAMConfig, "layout"> {
   const channels = positiveInt("BAM", "channels", o.channels);
   const convs = o.dilatedConvs ?? 2;
   if (typeof convs !== "number" || !Number.isSafeInteger(convs) || convs < 0 || convs > MAX_DILATED_CONVS) {
     throw new RangeError(`excite: BAM option dilatedConvs must be an integer from 0 to ${MAX_DILATED_CONVS}, got ${typeof convs === "number" ? convs : typeof convs}`);
   }
   return {
-    layout: "nchw",
     channels,
     reduced: reducedChannels("BAM", channels, o.reduction, o.reducedChannels, 16),
     dilation: positiveInt("BAM", "dilation", o.dilation, 4),

@@ -36,7 +36,7 @@ export interface CBAMBasicBlockConfig {
 
 const NAME = "CBAMBasicBlock";
 
-function parseBasicBlock(o: CBAMBasicBlockOptions): CBAMBasicBlockConfig {
+function parseBasicBlock(o: CBAMBasicBlockOptions): Omit<CBAMBasicBlockConfig, "layout"> {
   const channels = positiveInt(NAME, "channels", o.channels);
   const inChannels = positiveInt(NAME, "inChannels", o.inChannels, channels);
   const stride = positiveInt(NAME, "stride", o.stride, 1);
@@ -46,7 +46,7 @@ function parseBasicBlock(o: CBAMBasicBlockOptions): CBAMBasicBlockConfig {
     throw new RangeError(`excite: ${NAME} option downsample cannot be false when the shape changes (stride ${stride}, ${inChannels} → ${channels} channels)`);
   }
   const cbamOptions = checkOptionKeys(`${NAME} cbam`, o.cbam ?? {}, CBAM_OPTION_KEYS.filter((k) => k !== "channels"));
-  return { layout: "nchw", channels, inChannels, stride, downsample, cbam: parseCBAM(`${NAME} cbam`, cbamOptions, channels) };
+  return { channels, inChannels, stride, downsample, cbam: parseCBAM(`${NAME} cbam`, cbamOptions, channels) };
 }
 
 /** conv1 (Cin → C, 3×3, stride, padding 1, bn1 folded, relu), conv2 (C → C, bn2 folded), the downsample (1×1, stride, bn folded). */

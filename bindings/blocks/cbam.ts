@@ -10,7 +10,7 @@ export type CBAMConfig = CBAMAttention & { readonly layout: Layout };
 const CBAM: BlockDef<CBAMOptions, CBAMConfig> = {
   name: "CBAM",
   optionKeys: CBAM_OPTION_KEYS,
-  parse: (o) => ({ ...parseCBAM("CBAM", o, positiveInt("CBAM", "channels", o.channels)), layout: "nchw" }),
+  parse: (o) => ({ ...parseCBAM("CBAM", o, positiveInt("CBAM", "channels", o.channels)) }),
   weights: (g) => cbamWeightSpecs(g),
   prepare: (g, w) => cbamModuleWeights(g, w),
   params: (g, pack) => cbamRecord(g, layoutCode(g.layout), pack),

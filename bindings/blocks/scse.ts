@@ -21,7 +21,7 @@ export type SCSEConfig = ChannelGate & { readonly layout: Layout; readonly combi
 const SCSE: BlockDef<SCSEOptions, SCSEConfig> = {
   name: "scSE",
   optionKeys: [...CHANNEL_GATE_OPTION_KEYS, "combine"],
-  parse: (o) => ({ ...parseChannelGate("scSE", o), layout: "nchw", combine: oneOf("scSE", "combine", o.combine, Object.keys(SCSE_COMBINES) as Combine[], "add") }),
+  parse: (o) => ({ ...parseChannelGate("scSE", o), combine: oneOf("scSE", "combine", o.combine, Object.keys(SCSE_COMBINES) as Combine[], "add") }),
   weights: (g) => [...channelGateWeights(g, "cse."), ...spatialGateWeights(g.channels, g.bias, "sse.")],
   params: (g, pack) => [
     i32(layoutCode(g.layout)), record(channelGateRecord(g, pack, "cse.")), record(spatialGateRecord(g.channels, g.gate, pack, "sse.")), i32(SCSE_COMBINES[g.combine]),

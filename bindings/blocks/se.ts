@@ -12,7 +12,8 @@ export type SEConfig = ChannelGate & { readonly layout: Layout };
 const seDef = (name: string): BlockDef<SEOptions, SEConfig> => ({
   name,
   optionKeys: CHANNEL_GATE_OPTION_KEYS,
-  parse: (o) => ({ ...parseChannelGate(name, o), layout: "nchw" }),
+  layouts: ["nchw", "nhwc"],
+  parse: (o) => ({ ...parseChannelGate(name, o) }),
   weights: (g) => channelGateWeights(g),
   params: (g, pack) => [i32(layoutCode(g.layout)), record(channelGateRecord(g, pack))],
   entry: (wasm) => ({ plan: wasm.se_plan, run: wasm.se_run }),
