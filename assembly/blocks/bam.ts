@@ -2,9 +2,10 @@
 // Channel: mc = fc2(relu(bn(fc1(GAP(x))))) (bn folded into fc1 at create).
 // Spatial: t = relu(reduce(x)) (1×1, C → R), `dilatedConvs` × t = relu(dilated_i(t)) (3×3,
 // dilation d, padding d, R → R), ms = final(t) (1×1, R → 1); every bn folded into its conv.
-// x is read by the pooling, the 1×1 reduction and the output pass; y is written once.
+// x is read by the pooling, the 1×1 reduction and the output pass; y is written once (NHWC
+// through parts/layout-adapter.ts: one transposition in, one out).
 
-import { COMBINE_ADD } from "../../bindings/constants";
+import { COMBINE_ADD, LAYOUT_NHWC } from "../../bindings/constants";
 import { Call } from "../call";
 import { f32_dense } from "../kernels/f32-dense";
 import { BamAdd, BamMul, RowsAreChannels, scaleRows } from "../kernels/f32-vscale";
@@ -12,6 +13,7 @@ import { f32_vrelu } from "../kernels/f32-vunary";
 import { ConvParams } from "../kernels/f32-conv2d";
 import { planeMean } from "../kernels/f32-gpool";
 import { CONV_KINDS, CONV_SLOTS, convRegions, convStages, convStagesPlan, convStagesRun } from "../parts/conv-stages";
+import { ADAPTER_KINDS, adapterIn, adapterOut, adapterRun, adapterX, adapterY } from "../parts/layout-adapter";
 
 /**
  * BAM's constants (bindings/blocks/bam.ts): layout, C, R, the combine (COMBINE_MUL or
@@ -25,9 +27,9 @@ import { CONV_KINDS, CONV_SLOTS, convRegions, convStages, convStagesPlan, convSt
 }
 
 // regions: the pooled statistics, hidden, mc; the spatial maps t and u (ping-pong), ms; each conv's two
-const POOLED = 0, HIDDEN = 1, MC = 2, T = 3, U = 4, MS = 5, REDUCE = 6, DILATED = REDUCE + CONV_SLOTS, FINAL = DILATED + CONV_SLOTS;
+const POOLED = 0, HIDDEN = 1, MC = 2, T = 3, U = 4, MS = 5, REDUCE = 6, DILATED = REDUCE + CONV_SLOTS, FINAL = DILATED + CONV_SLOTS, ADAPTER = FINAL + CONV_SLOTS;
 // stages: a conv's take CONV_KINDS codes from its base; the dilated convs' codes carry the conv's index above 8 bits
-const POOL = 0, MLP = 1, OUTPUT = 2, REDUCE_STAGES = 3, FINAL_STAGES = REDUCE_STAGES + CONV_KINDS, DILATED_STAGES = FINAL_STAGES + CONV_KINDS;
+const POOL = 0, MLP = 1, OUTPUT = 2, ADAPT = 3, REDUCE_STAGES = ADAPT + ADAPTER_KINDS, FINAL_STAGES = REDUCE_STAGES + CONV_KINDS, DILATED_STAGES = FINAL_STAGES + CONV_KINDS;
 
 /** The record of dilated conv i (the records are back to back). */
 @inline function dilatedConv(p: BAMParams, i: i32): usize { return p.dilated + <usize>i * offsetof<ConvParams>(); }
@@ -35,7 +37,9 @@ const POOL = 0, MLP = 1, OUTPUT = 2, REDUCE_STAGES = 3, FINAL_STAGES = REDUCE_ST
 export function bam_plan(params: usize, call: usize): void {
   const p = changetype<BAMParams>(params), k = changetype<Call>(call);
   const n = k.n, h = k.h, w = k.w, hw = <u64>h * <u64>w;
+  const nhwc = p.layout == LAYOUT_NHWC;
   k.begin();
+  adapterIn(nhwc, k, p.c, p.c, h, w, ADAPTER, ADAPT);
   k.region(POOLED, <u64>n * <u64>p.c);
   k.region(HIDDEN, <u64>n * <u64>p.r);
   k.region(MC, <u64>n * <u64>p.c);
@@ -50,6 +54,7 @@ export function bam_plan(params: usize, call: usize): void {
   for (let i = 0; i < p.dilatedConvs; i++) convStages(dilatedConv(p, i), k, n, h, w, DILATED_STAGES | (i << 8));
   convStagesPlan(p.final, k, n, h, w, FINAL, FINAL_STAGES);
   k.stage(OUTPUT, n * p.c);
+  adapterOut(nhwc, k, p.c, h, w, ADAPT);
 }
 
 export function bam_run(params: usize, call: usize, stage: i32, begin: i32, end: i32): void {
@@ -58,9 +63,10 @@ export function bam_run(params: usize, call: usize, stage: i32, begin: i32, end:
   const kind = k.kind(stage);
   const planeBytes = <usize>hw << 2;
   const code = kind & 255;
+  const nhwc = p.layout == LAYOUT_NHWC, x = adapterX(nhwc, k, ADAPTER), y = adapterY(nhwc, k, ADAPTER);
   if (code == POOL) {
     const pooled = k.at(POOLED);
-    for (let i = begin; i < end; i++) store<f32>(pooled + (<usize>i << 2), planeMean(k.x + <usize>i * planeBytes, hw));
+    for (let i = begin; i < end; i++) store<f32>(pooled + (<usize>i << 2), planeMean(x + <usize>i * planeBytes, hw));
   } else if (code == MLP) {
     const rows = end - begin;
     const hidden = k.at(HIDDEN) + (<usize>(begin * p.r) << 2);
@@ -75,10 +81,12 @@ export function bam_run(params: usize, call: usize, stage: i32, begin: i32, end:
   } else if (code >= FINAL_STAGES) {
     convStagesRun(p.final, k, code - FINAL_STAGES, p.dilatedConvs & 1 ? k.at(U) : k.at(T), k.at(MS), n, h, w, FINAL, begin, end);
   } else if (code >= REDUCE_STAGES) {
-    convStagesRun(p.reduce, k, code - REDUCE_STAGES, k.x, k.at(T), n, h, w, REDUCE, begin, end);
+    convStagesRun(p.reduce, k, code - REDUCE_STAGES, x, k.at(T), n, h, w, REDUCE, begin, end);
+  } else if (code >= ADAPT) {
+    adapterRun(k, code - ADAPT, p.c, p.c, h, w, ADAPTER, begin, end);
   } else if (p.combine == COMBINE_ADD) {
-    scaleRows<BamAdd, RowsAreChannels>(k.x, k.y, 0, planeBytes, hw, p.c, k.at(MC), k.at(MS), planeBytes, begin, end);
+    scaleRows<BamAdd, RowsAreChannels>(x, y, 0, planeBytes, hw, p.c, k.at(MC), k.at(MS), planeBytes, begin, end);
   } else {
-    scaleRows<BamMul, RowsAreChannels>(k.x, k.y, 0, planeBytes, hw, p.c, k.at(MC), k.at(MS), planeBytes, begin, end);
+    scaleRows<BamMul, RowsAreChannels>(x, y, 0, planeBytes, hw, p.c, k.at(MC), k.at(MS), planeBytes, begin, end);
   }
 }

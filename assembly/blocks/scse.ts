@@ -6,24 +6,26 @@
 // - max and avgmax pools: a pooling pass gives s; the second pass takes the squeeze of each tile
 //   and recalibrates it while it is in L2.
 
-import { COMBINE_MAX, POOL_AVG } from "../../bindings/constants";
+import { COMBINE_MAX, LAYOUT_NHWC, POOL_AVG } from "../../bindings/constants";
 import { Call } from "../call";
 import { paddedPixels, tilePixels } from "../kernels/f32-conv1x1";
 import { MaxMulSMulQ, MulSumSQ } from "../kernels/f32-vscale";
 import { hsum, madd } from "../simd";
-import { ChannelGate, gateExcite, gatePool } from "../parts/channel-gate";
-import { gateTile, SpatialGate, spatialPass, spatialPassItems } from "../parts/spatial-gate";
+import { sumRowsNhwc } from "../kernels/f32-gpool-nhwc";
+import { ChannelGate, gateCombineNhwc, gateExcite, gatePartialFloats, gatePool, gatePoolItemsNhwc, gatePoolNhwc } from "../parts/channel-gate";
+import { gateTile, SpatialGate, spatialPass, spatialPassItems, spatialPassItemsNhwc, spatialPassNhwc, spatialRowsNhwc, squeezeRowsNhwc } from "../parts/spatial-gate";
 
 /** scSE's constants (bindings/blocks/scse.ts): layout, the cSE and sSE branches' records, combine (COMBINE_ADD or COMBINE_MAX). */
 @unmanaged class SCSEParams { layout: i32; cse: usize; sse: usize; combine: i32; }
 
-const Q = 0, GATE = 1, HIDDEN = 2, PARTIAL = 3;
+const Q = 0, GATE = 1, HIDDEN = 2, PARTIAL = 3, SUMS = 4, MAXES = 5;
 const STATS = 0, POOL = 1, EXCITE = 2, PASS = 3, RECALIBRATE = 4;
 
 export function scse_plan(params: usize, call: usize): void {
   const p = changetype<SCSEParams>(params), k = changetype<Call>(call);
   const g = changetype<ChannelGate>(p.cse);
-  const hw = k.h * k.w, tile = tilePixels(g.c), items = spatialPassItems(k.n, hw, tile);
+  const hw = k.h * k.w, nhwc = p.layout == LAYOUT_NHWC;
+  const items = nhwc ? spatialPassItemsNhwc(k.n, hw, g.c) : spatialPassItems(k.n, hw, tilePixels(g.c));
   k.begin();
   k.region(Q, <u64>k.n * <u64>paddedPixels(hw));
   k.region(GATE, <u64>k.n * <u64>g.c);
@@ -34,7 +36,11 @@ export function scse_plan(params: usize, call: usize): void {
     k.stage(EXCITE, k.n);
     k.stage(RECALIBRATE, items);
   } else {
-    k.stage(POOL, k.n * g.c);
+    if (nhwc) {
+      k.region(SUMS, gatePartialFloats(g, k.n, hw));
+      k.region(MAXES, gatePartialFloats(g, k.n, hw));
+    }
+    k.stage(POOL, nhwc ? gatePoolItemsNhwc(k.n, hw) : k.n * g.c);
     k.stage(EXCITE, k.n);
     k.stage(PASS, items);
   }
@@ -43,18 +49,24 @@ export function scse_plan(params: usize, call: usize): void {
 export function scse_run(params: usize, call: usize, stage: i32, begin: i32, end: i32): void {
   const p = changetype<SCSEParams>(params), k = changetype<Call>(call);
   const g = changetype<ChannelGate>(p.cse), sg = changetype<SpatialGate>(p.sse);
-  const hw = k.h * k.w;
+  const hw = k.h * k.w, nhwc = p.layout == LAYOUT_NHWC;
   const kind = k.kind(stage);
   if (kind == STATS) {
-    squeezeAndSums(sg, k.x, hw, k.at(Q), k.at(PARTIAL), begin, end);
+    if (nhwc) squeezeAndSumsNhwc(sg, k.x, hw, k.at(Q), k.at(PARTIAL), begin, end);
+    else squeezeAndSums(sg, k.x, hw, k.at(Q), k.at(PARTIAL), begin, end);
   } else if (kind == POOL) {
-    gatePool(g, k.x, hw, k.at(GATE), begin, end);
+    if (nhwc) gatePoolNhwc(g, k.x, hw, k.at(SUMS), k.at(MAXES), begin, end);
+    else gatePool(g, k.x, hw, k.at(GATE), begin, end);
   } else if (kind == EXCITE) {
-    if (g.pool == POOL_AVG) meansOfTiles(k.at(PARTIAL), g.c, hw, tilePixels(g.c), k.at(GATE), begin, end);
+    if (g.pool == POOL_AVG) meansOfTiles(k.at(PARTIAL), g.c, hw, nhwc ? spatialRowsNhwc(g.c) : tilePixels(g.c), k.at(GATE), begin, end);
+    else if (nhwc) gateCombineNhwc(g, k.at(SUMS), k.at(MAXES), hw, k.at(GATE), begin, end);
     gateExcite(g, k.at(GATE), k.at(HIDDEN), k.at(GATE), begin, end);
   } else {
     const squeeze = kind == PASS;
-    if (p.combine == COMBINE_MAX) spatialPass<MaxMulSMulQ>(sg, k.x, k.y, hw, k.at(GATE), k.at(Q), begin, end, squeeze);
+    if (nhwc) {
+      if (p.combine == COMBINE_MAX) spatialPassNhwc<MaxMulSMulQ>(sg, k.x, k.y, hw, k.at(GATE), k.at(Q), begin, end, squeeze);
+      else spatialPassNhwc<MulSumSQ>(sg, k.x, k.y, hw, k.at(GATE), k.at(Q), begin, end, squeeze);
+    } else if (p.combine == COMBINE_MAX) spatialPass<MaxMulSMulQ>(sg, k.x, k.y, hw, k.at(GATE), k.at(Q), begin, end, squeeze);
     else spatialPass<MulSumSQ>(sg, k.x, k.y, hw, k.at(GATE), k.at(Q), begin, end, squeeze);
   }
 }
@@ -129,5 +141,19 @@ function squeezeAndSums(g: SpatialGate, x: usize, hw: i32, q: usize, partial: us
       store<f32>(pc, hsum(s0));
     }
     gateTile(g, qt, tw);
+  }
+}
+
+/**
+ * NHWC items [begin, end) of (image, tile of pixel rows): the tile's squeeze into q [N·hw] and its
+ * rows' sum into partial[item] [C] (the rows read once; the sum's sweep finds them in cache).
+ */
+function squeezeAndSumsNhwc(g: SpatialGate, x: usize, hw: i32, q: usize, partial: usize, begin: i32, end: i32): void {
+  const tile = spatialRowsNhwc(g.c), tiles = (hw + tile - 1) / tile;
+  for (let item = begin; item < end; item++) {
+    const img = item / tiles;
+    const r0 = img * hw + (item % tiles) * tile, r1 = min(img * hw + hw, r0 + tile);
+    squeezeRowsNhwc(g, x, q, r0, r1);
+    sumRowsNhwc(x, g.c, r0, r1, partial + (<usize>(item * g.c) << 2));
   }
 }

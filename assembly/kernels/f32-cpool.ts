@@ -5,15 +5,18 @@
 // inner C: NHWC's global pools). Optionally of x·s[o, l] (CBAM's maps of x·ca) without writing
 // x·s out. Each sum is taken over l in order: the float32 running sum.
 
-import { storeLanes } from "../simd";
+import { hmax, hsum, storeLanes } from "../simd";
 
 // How a value enters the statistics: as is, or times its factor s[o·len + l], loaded once per l.
+// (`vector` is the contiguous-axis form: the factors of four consecutive values.)
 @final export class AsIs {
   @inline factor(_s: usize): v128 { return f32x4.splat(1); }
+  @inline vector(_s: usize): v128 { return f32x4.splat(1); }
   @inline scaled(v: v128, _f: v128): v128 { return v; }
 }
 @final export class Scaled {
   @inline factor(s: usize): v128 { return v128.load32_splat(s); }
+  @inline vector(s: usize): v128 { return v128.load(s); }
   @inline scaled(v: v128, f: v128): v128 { return f32x4.mul(v, f); }
 }
 
@@ -116,4 +119,46 @@ function maxWithNaN<Op>(x: usize, len: i32, lineBytes: usize, s: usize): v128 {
 /** maxC and meanC of x [n, c, hw] (kernels.channelPool), into max [n, hw] and mean [n, hw] (both are written). */
 export function f32_cpool_cw(x: usize, n: i32, c: i32, hw: i32, max: usize, mean: usize): void {
   stridedStats<AsIs>(x, c, hw, 0, max, mean, <usize>hw << 2, 0, statsItems(n, hw));
+}
+
+// ---- along the contiguous axis: one row's statistics (NHWC's channels at a pixel) ----
+
+/**
+ * The mean and the max of Op(x[i], s[i]) over the len floats of one row (lanes 0 and 1): CBAM's
+ * maxC and meanC of x·ca at one NHWC pixel. Two vector accumulators each, the last partial vector
+ * masked, lanes combined last (hsum, hmax); NaN-propagating as torch.amax (where the sum is NaN
+ * the max is taken again with f32x4.max, which keeps NaN).
+ */
+export function rowMeanMax<Op>(x: usize, len: i32, s: usize): v128 {
+  const op = changetype<Op>(0);
+  let s0 = f32x4.splat(0), s1 = s0, m0 = f32x4.splat(-Infinity), m1 = m0;
+  const full = <usize>(len & ~3) << 2, full8 = full & ~31;
+  let o: usize = 0;
+  for (; o < full8; o += 32) {
+    const v0 = op.scaled(v128.load(x + o), op.vector(s + o)), v1 = op.scaled(v128.load(x + o, 16), op.vector(s + o + 16));
+    s0 = f32x4.add(s0, v0); s1 = f32x4.add(s1, v1);
+    m0 = f32x4.pmax(m0, v0); m1 = f32x4.pmax(m1, v1);
+  }
+  for (; o < full; o += 16) {
+    const v = op.scaled(v128.load(x + o), op.vector(s + o));
+    s0 = f32x4.add(s0, v);
+    m0 = f32x4.pmax(m0, v);
+  }
+  const lanes = len & 3;
+  if (lanes) {
+    const keep = i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(lanes));
+    const v = op.scaled(v128.load(x + o), op.vector(s + o));
+    s0 = f32x4.add(s0, v128.and(v, keep));
+    m0 = f32x4.pmax(m0, v128.bitselect(v, f32x4.splat(-Infinity), keep));
+  }
+  const sum = hsum(f32x4.add(s0, s1));
+  let max = hmax(f32x4.pmax(m0, m1));
+  if (isNaN(sum)) {
+    // a NaN (or +∞ with −∞): the max as torch.amax, NaN if any value is NaN
+    let m = f32x4.splat(-Infinity);
+    for (o = 0; o < full; o += 16) m = f32x4.max(m, op.scaled(v128.load(x + o), op.vector(s + o)));
+    max = hmax(m);
+    for (let i = len & ~3; i < len; i++) max = Mathf.max(max, f32x4.extract_lane(op.scaled(v128.load32_splat(x + (<usize>i << 2)), v128.load32_splat(s + (<usize>i << 2))), 0));
+  }
+  return f32x4(sum / <f32>len, max, 0, 0);
 }

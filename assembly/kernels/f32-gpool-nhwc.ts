@@ -107,3 +107,8 @@ export function statCombineNhwc(stat: i32, partial: usize, chunks: i32, c: i32, 
     store<f32>(out + at, acc);
   }
 }
+
+/** out [C] = Σ over pixel rows [r0, r1) of x (rows C floats apart), in row order. */
+export function sumRowsNhwc(x: usize, c: i32, r0: i32, r1: i32, out: usize): void {
+  accumulate<Sum>(x, c, r0, r1, 0, out);
+}

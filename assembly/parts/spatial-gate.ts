@@ -3,7 +3,9 @@
 // with the channel gate (scSE) or alone (sSE), over tiles of pixels whose C rows stay in L2.
 
 import { conv1x1Tile, paddedPixels, tilePixels } from "../kernels/f32-conv1x1";
-import { RowsAreChannels, scaleRows } from "../kernels/f32-vscale";
+import { dot } from "../kernels/f32-dense";
+import { RowsAreChannels, RowsArePixels, scaleRows } from "../kernels/f32-vscale";
+import { storeLanes } from "../simd";
 import { vgate } from "../vmath";
 
 /** The constants of a spatial gate (bindings/blocks/sse.ts): C, w [1, C], bias [1] (0 = none), the gate and its alpha, beta. */
@@ -46,5 +48,47 @@ export function gateTile(g: SpatialGate, q: usize, tw: i32): void {
       gateTile(g, qt, tw);
     }
     scaleRows<Op, RowsAreChannels>(x + off, y + off, 0, planeBytes, tw, c, s + (<usize>(img * c) << 2), qt, 0, 0, c);
+  }
+}
+
+// ---- NHWC: a pixel's channels are one contiguous row ----
+
+/** Pixel rows per work item of the NHWC pass (their rows stay in cache between the squeeze and the recalibration). */
+@inline export function spatialRowsNhwc(c: i32): i32 {
+  return tilePixels(c);
+}
+
+/** Work items of the NHWC pass: tiles of spatialRowsNhwc(C) pixel rows of one image. */
+@inline export function spatialPassItemsNhwc(n: i32, hw: i32, c: i32): i32 {
+  return spatialPassItems(n, hw, spatialRowsNhwc(c));
+}
+
+/** q[i] = gate(bias + w·x[i, :]) for pixel rows [r0, r1) of x (rows C floats apart), into q[r0..r1). */
+export function squeezeRowsNhwc(g: SpatialGate, x: usize, q: usize, r0: i32, r1: i32): void {
+  const rowBytes = <usize>g.c << 2;
+  for (let r = r0; r < r1; r++) store<f32>(q + (<usize>r << 2), dot(g.w, x + <usize>r * rowBytes, g.c));
+  gateScalars(g, q + (<usize>r0 << 2), r1 - r0);
+}
+
+/** q[i] = gate(q[i] + bias) for n scalars (no whole-vector writes past them: the next ones may be another item's). */
+function gateScalars(g: SpatialGate, q: usize, n: i32): void {
+  const b = f32x4.splat(g.bias ? load<f32>(g.bias) : 0), va = f32x4.splat(g.alpha), vb = f32x4.splat(g.beta);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(q + (<usize>i << 2), vgate(f32x4.add(v128.load(q + (<usize>i << 2)), b), g.gate, va, vb));
+  if (i < n) storeLanes(q + (<usize>i << 2), vgate(f32x4.add(v128.load(q + (<usize>i << 2)), b), g.gate, va, vb), n - i);
+}
+
+/**
+ * Items [begin, end) of spatialPassItemsNhwc over x [N][hw][C]: q (when `squeeze`, else already
+ * there) for the tile's pixel rows, then y[p, c] = Op(x[p, c], s[n, c], q[p]) (q is [N·hw]).
+ */
+@inline export function spatialPassNhwc<Op>(g: SpatialGate, x: usize, y: usize, hw: i32, s: usize, q: usize, begin: i32, end: i32, squeeze: bool = true): void {
+  const c = g.c, tile = spatialRowsNhwc(c);
+  const tiles = (hw + tile - 1) / tile;
+  for (let item = begin; item < end; item++) {
+    const img = item / tiles;
+    const r0 = img * hw + (item % tiles) * tile, r1 = min(img * hw + hw, r0 + tile);
+    if (squeeze) squeezeRowsNhwc(g, x, q, r0, r1);
+    scaleRows<Op, RowsArePixels>(x, y, 0, <usize>c << 2, c, hw, q, s, <usize>c << 2, r0, r1);
   }
 }

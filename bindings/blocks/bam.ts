@@ -106,6 +106,7 @@ function bamModuleWeights(g: BAMConfig, w: Weights): { weights: Weights; convs: 
 const BAM: BlockDef<BAMOptions, BAMConfig> = {
   name: "BAM",
   optionKeys: ["channels", "reduction", "reducedChannels", "dilation", "dilatedConvs", "combine"],
+  layouts: ["nchw", "nhwc"],
   parse: parseBAM,
   weights: bamWeightSpecs,
   prepare: bamModuleWeights,

@@ -6,7 +6,7 @@
 import { batchNormSpecs, foldBatchNorm } from "../batchnorm.js";
 import { Block, type BlockDef, blockFactory, layoutCode } from "../block.js";
 import { type Conv, convRecord } from "../conv-params.js";
-import { EPILOGUE_RELU } from "../constants.js";
+import { EPILOGUE_RELU, LAYOUT_NCHW } from "../constants.js";
 import { i32, record } from "../params.js";
 import { CBAM_OPTION_KEYS, type CBAMAttention, cbamModuleWeights, type CBAMOptions, cbamRecord, cbamWeightSpecs, parseCBAM } from "../parts/cbam-attention.js";
 import { bool, checkOptionKeys, type Layout, positiveInt } from "../validate.js";
@@ -62,6 +62,7 @@ function convs(g: CBAMBasicBlockConfig): { conv1: Conv; conv2: Conv; ds?: Conv }
 const BASIC_BLOCK: BlockDef<CBAMBasicBlockOptions, CBAMBasicBlockConfig> = {
   name: NAME,
   optionKeys: ["channels", "inChannels", "stride", "downsample", "cbam"],
+  layouts: ["nchw", "nhwc"],
   parse: parseBasicBlock,
   weights: (g) => {
     const { channels: c, inChannels: cin } = g;
@@ -90,7 +91,7 @@ const BASIC_BLOCK: BlockDef<CBAMBasicBlockOptions, CBAMBasicBlockConfig> = {
     const c = convs(g);
     return [
       i32(layoutCode(g.layout)), i32(g.inChannels), i32(g.stride), record(convRecord(c.conv1, pack)), record(convRecord(c.conv2, pack)),
-      record(c.ds && convRecord(c.ds, pack)), record(cbamRecord(g.cbam, layoutCode(g.layout), pack, "cbam.")),
+      record(c.ds && convRecord(c.ds, pack)), record(cbamRecord(g.cbam, LAYOUT_NCHW, pack, "cbam.")) /* CBAM runs on conv2's NCHW output */,
     ];
   },
   /** [N, C, floor((H − 1)/stride) + 1, floor((W − 1)/stride) + 1]. */

@@ -10,6 +10,7 @@ export type CBAMConfig = CBAMAttention & { readonly layout: Layout };
 const CBAM: BlockDef<CBAMOptions, CBAMConfig> = {
   name: "CBAM",
   optionKeys: CBAM_OPTION_KEYS,
+  layouts: ["nchw", "nhwc"],
   parse: (o) => ({ ...parseCBAM("CBAM", o, positiveInt("CBAM", "channels", o.channels)) }),
   weights: (g) => cbamWeightSpecs(g),
   prepare: (g, w) => cbamModuleWeights(g, w),

@@ -21,6 +21,7 @@ export type SCSEConfig = ChannelGate & { readonly layout: Layout; readonly combi
 const SCSE: BlockDef<SCSEOptions, SCSEConfig> = {
   name: "scSE",
   optionKeys: [...CHANNEL_GATE_OPTION_KEYS, "combine"],
+  layouts: ["nchw", "nhwc"],
   parse: (o) => ({ ...parseChannelGate("scSE", o), combine: oneOf("scSE", "combine", o.combine, Object.keys(SCSE_COMBINES) as Combine[], "add") }),
   weights: (g) => [...channelGateWeights(g, "cse."), ...spatialGateWeights(g.channels, g.bias, "sse.")],
   params: (g, pack) => [

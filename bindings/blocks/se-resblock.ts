@@ -35,6 +35,7 @@ function convs(c: number): [Conv, Conv] {
 const SE_RESBLOCK: BlockDef<SEResBlockOptions, SEResBlockConfig> = {
   name: "SEResBlock",
   optionKeys: ["channels", "reduction", "reducedChannels"],
+  layouts: ["nchw", "nhwc"],
   parse: (o) => ({ ...parseChannelGate("SEResBlock", { channels: o.channels, reduction: o.reduction, reducedChannels: o.reducedChannels }) }),
   weights: (g) => [
     ...batchNormSpecs("bn1.", g.channels), { key: "conv1.weight", shape: [g.channels, g.channels, 3, 3] },

@@ -22,6 +22,7 @@ export interface SSEConfig {
 const SSE: BlockDef<SSEOptions, SSEConfig> = {
   name: "sSE",
   optionKeys: ["channels", "bias", ...GATE_OPTION_KEYS],
+  layouts: ["nchw", "nhwc"],
   parse: (o) => ({ channels: positiveInt("sSE", "channels", o.channels), bias: bool("sSE", "bias", o.bias, true), gate: parseGate("sSE", o) }),
   weights: (g) => spatialGateWeights(g.channels, g.bias),
   params: (g, pack) => [i32(layoutCode(g.layout)), record(spatialGateRecord(g.channels, g.gate, pack))],

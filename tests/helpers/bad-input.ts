@@ -103,6 +103,19 @@ export function badInputSuite(entry: BlockEntry, g: Golden = smallestGolden(entr
     }
   });
 
+  if (entry.layouts.includes("nhwc")) {
+    test(`${name}: in NHWC, dims are [N, H, W, C]: NCHW dims on NHWC data are refused when their C is not the block's`, async (t) => {
+      const block = await entry.create({ ...g.options, layout: "nhwc" } as never, g.weights);
+      t.is(block.layout, "nhwc");
+      const out = new Float32Array(outLength).fill(7);
+      if (w !== c) t.throws(() => runWith(block, g, g.x, g.dims, out), err(RangeError, new RegExp(`built for ${c} channels, but dims \\[${n}, ${c}, ${h}, ${w}\\] \\(NHWC\\) has C = ${w}`)));
+      t.throws(() => runWith(block, g, g.x, [n, h, w], out), err(TypeError, /dims must be an array \[N, H, W, C\] of length 4/));
+      t.throws(() => runWith(block, g, g.x, [n, h, 0, c], out), err(RangeError, /dims\[2\] \(W\) must be a positive safe integer/));
+      t.true(out.every((v) => v === 7), "out untouched");
+      await t.throwsAsync(entry.create({ ...g.options, layout: "NHWC" } as never, g.weights), err(RangeError, /option layout must be one of 'nchw', 'nhwc', got string NHWC/));
+    });
+  }
+
   test(`${name}: missing, extra, misshaped and mistyped weights name the key`, async (t) => {
     const without = (k: string) => Object.fromEntries(Object.entries(g.weights).filter(([key]) => key !== k));
     for (const key of Object.keys(g.weights)) {
