@@ -72,6 +72,9 @@ function overlapsPartially(a: Float32Array, b: Float32Array): boolean {
 
 const INPUT_NAMES = ["the input", "the residual"] as const;
 
+/** SharedArrayBuffer where it exists (a page that is not cross-origin isolated has none). */
+const SharedArrayBufferOrNone: abstract new (...args: never[]) => unknown = typeof SharedArrayBuffer === "undefined" ? class {} : SharedArrayBuffer;
+
 /** The part of a block that does not depend on how many inputs it has. */
 export abstract class BlockBase<G extends BlockConfig = BlockConfig> {
   private disposed = false;
@@ -280,8 +283,9 @@ export class BlockIO {
   run(): Float32Array {
     this.checkAlive();
     const current = this.heap.wasm.memory.buffer;
+    // (a shared memory's old views stay valid when it grows: writes through them reach the module)
     this.handedOut.forEach((b, i) => {
-      if (b !== undefined && b !== current) {
+      if (b !== undefined && b !== current && !(b instanceof SharedArrayBufferOrNone)) {
         const what = i === 0 ? "input" : "residual";
         throw new Error(`excite: io.${what} was last taken before the module's memory grew (a create, io or run call in between grew it), so writes through that view may not have reached the module: take io.${what} again, after any such call, and write the input through it`);
       }

@@ -7,6 +7,7 @@ import {
   CALL_C, CALL_EXTENTS, CALL_H, CALL_N, CALL_RESIDUAL, CALL_SCRATCH, CALL_SCRATCH_BYTES, CALL_STAGES, CALL_W, CALL_WORDS, CALL_X, CALL_Y, MAX_STAGES,
 } from "./constants.js";
 import { type Heap, Workspace } from "./memory.js";
+import { parallelFor, runStage } from "./threads.js";
 
 /** Largest scratch a call may ask for: 4 GiB less room for the heap's bookkeeping and the call's other buffers. */
 const MAX_SCRATCH_BYTES = 2 ** 32 - 2 ** 20;
@@ -28,6 +29,8 @@ export class CallRecord {
   /** Who the current plan is for (an io keeps its plan while no other call replans the record). */
   private owner: unknown = undefined;
   private stages = 0;
+  /** Whether the planned call is large enough to split over threads. */
+  private parallel = false;
 
   constructor(private readonly heap: Heap, private readonly entry: StagedEntry) {
     this.ptr = heap.allocFloats(CALL_WORDS);
@@ -42,6 +45,7 @@ export class CallRecord {
   plan(params: number, o: Operands, what: string, dims: readonly number[], owner?: unknown): number {
     this.owner = owner;
     this.params = params;
+    this.parallel = parallelFor(o.n * o.c * o.h * o.w);
     const m = this.heap.i32, at = this.ptr >>> 2;
     m[at + CALL_X] = o.x;
     m[at + CALL_RESIDUAL] = o.residual ?? 0;
@@ -66,13 +70,13 @@ export class CallRecord {
     return owner !== undefined && this.owner === owner ? this.stages : undefined;
   }
 
-  /** Runs every stage of the last plan, each over all its items. */
+  /** Runs every stage of the last plan, each over all its items (split over the threads, threads.ts, when the call is large). */
   run(stages: number): void {
     const { run } = this.entry;
     const at = (this.ptr >>> 2) + CALL_EXTENTS;
     for (let s = 0; s < stages; s++) {
       const items = this.heap.i32[at + s];
-      if (items > 0) run(this.params, this.ptr, s, 0, items);
+      if (items > 0) runStage(run, this.params, this.ptr, s, items, this.parallel);
     }
   }
 

@@ -73,3 +73,22 @@ export const CALL_KINDS = 60;
 export const CALL_PRIVATE = 108;
 /** Words in a call record. */
 export const CALL_WORDS = 192;
+
+// ---- A worker thread's control block (bindings/threads.ts, bindings/worker.ts), 32-bit words ----
+/** Bumped by the calling thread to start a job. */
+export const WORKER_GEN = 0;
+/** Set to the job's generation by the worker when it is done. */
+export const WORKER_DONE = 1;
+/** Which `_run` export (an index into the names the worker was given), or WORKER_EXIT. */
+export const WORKER_FN = 2;
+export const WORKER_PARAMS = 3;
+export const WORKER_CALL = 4;
+export const WORKER_STAGE = 5;
+export const WORKER_BEGIN = 6;
+export const WORKER_END = 7;
+/** Set by the worker when its job threw. */
+export const WORKER_FAILED = 8;
+/** Words in a control block. */
+export const WORKER_WORDS = 16;
+/** The WORKER_FN that ends a worker. */
+export const WORKER_EXIT = -1;

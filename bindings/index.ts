@@ -14,6 +14,7 @@ export { Block, BlockBase, BlockIO, FusionBlock, type BlockFactory } from "./blo
 export { blocks, blockEntry, type BlockEntry } from "./registry.js";
 export { kernels, type Conv2dParams, type GlobalPool, type ChannelPool } from "./kernels.js";
 export { hasRelaxedSimd, loadModule, moduleFlavour, type ModuleFlavour, type WasmSource } from "./loader.js";
+export { getThreads, setThreads, threadSupport, type ThreadSupport } from "./threads.js";
 export { loadSafetensors, parseSafetensors, type SafetensorsEntry, type SafetensorsFile } from "./safetensors.js";
 export type { Weights, WeightSpec } from "./weights.js";
 export type { Dims, Layout } from "./validate.js";

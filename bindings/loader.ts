@@ -1,7 +1,7 @@
-// Loads and instantiates the WebAssembly module once per process or page. This is the only
-// file that uses @assemblyscript/loader, and only to instantiate (it supplies `env.abort`).
+// Loads and instantiates the WebAssembly module once per process or page. The release builds
+// import nothing but, for the threads builds, a shared memory (`env.memory`); the debug build
+// also imports `env.abort` (an assertion that failed).
 
-import { instantiateStreaming, instantiateSync } from "@assemblyscript/loader";
 import type { ExciteExports } from "./abi.js";
 import { BUILDS, builtModuleUrl, type Build } from "./module-url.js";
 
@@ -15,13 +15,24 @@ export type WasmSource = string | URL | Response | ArrayBuffer | ArrayBufferView
 /**
  * Which build is loaded: "relaxed-simd" (`excite.relaxed.wasm`, whose multiply-adds are
  * `f32x4.relaxed_madd`), "simd" (`excite.wasm`, or the same bytes inlined by `excite/embedded`),
- * or "custom" (a source given to `loadModule`).
+ * their shared-memory builds for worker threads "relaxed-simd-threads" and "simd-threads"
+ * (loaded by `setThreads`), or "custom" (a source given to `loadModule`).
  */
 export type ModuleFlavour = Build | "custom";
 
-let loaded: Promise<ExciteExports> | undefined;
+/** The instantiated module, and what worker threads need to instantiate it again on the same memory. */
+export interface LoadedModule {
+  readonly exports: ExciteExports;
+  readonly module: WebAssembly.Module;
+  /** The shared memory it imports (threads builds), else undefined. */
+  readonly sharedMemory?: WebAssembly.Memory;
+}
+
+let loaded: Promise<LoadedModule> | undefined;
 let flavour: ModuleFlavour | undefined;
 let embedded: (() => Uint8Array) | undefined;
+/** Whether the next default load takes a threads build (setThreads asks for it before the first create). */
+let wantThreads = false;
 
 // (module (func (param v128) (result v128) local.get 0 local.get 0 local.get 0 f32x4.relaxed_madd))
 const RELAXED_SIMD_PROBE = new Uint8Array([
@@ -57,7 +68,12 @@ export function useEmbeddedModule(bytes: () => Uint8Array): void {
  * servers that do not send application/wasm) in browsers; with `excite/embedded`, the SIMD
  * build it carries. Pass `source` before the first block is created to load it from elsewhere.
  */
-export function loadModule(source?: WasmSource): Promise<ExciteExports> {
+export async function loadModule(source?: WasmSource): Promise<ExciteExports> {
+  return (await loadedModule(source)).exports;
+}
+
+/** loadModule's instance with its compiled module and memory (the thread pool instantiates it again in each worker). */
+export function loadedModule(source?: WasmSource): Promise<LoadedModule> {
   if (loaded && source !== undefined) throw new Error("excite: the WebAssembly module is already loaded; pass its source before the first create");
   loaded ??= instantiateDefault(source).catch((err) => {
     loaded = undefined;
@@ -66,25 +82,36 @@ export function loadModule(source?: WasmSource): Promise<ExciteExports> {
   return loaded;
 }
 
-async function instantiateDefault(source: WasmSource | undefined): Promise<ExciteExports> {
+/** Whether the module is loaded (or being loaded) already. */
+export function moduleRequested(): boolean {
+  return loaded !== undefined;
+}
+
+/** Makes the next default load take a threads build (before the first create; threads.ts). */
+export function requestThreadsBuild(): void {
+  wantThreads = true;
+}
+
+async function instantiateDefault(source: WasmSource | undefined): Promise<LoadedModule> {
   if (source !== undefined) return withFlavour(await instantiateFrom(source), "custom");
   if (embedded) return withFlavour(instantiateCompiled(await WebAssembly.compile(embedded() as BufferSource)), "simd");
+  const threads = wantThreads ? "-threads" : "";
   if (hasRelaxedSimd()) {
     try {
-      return withFlavour(await instantiateBuilt("relaxed-simd"), "relaxed-simd");
+      return withFlavour(await instantiateBuilt(`relaxed-simd${threads}` as Build), `relaxed-simd${threads}` as Build);
     } catch {
       // Not served, or not compiled after all: the plain SIMD build runs everywhere SIMD does.
     }
   }
-  return withFlavour(await instantiateBuilt("simd"), "simd");
+  return withFlavour(await instantiateBuilt(`simd${threads}` as Build), `simd${threads}` as Build);
 }
 
-function withFlavour(exports: ExciteExports, f: ModuleFlavour): ExciteExports {
+function withFlavour(m: LoadedModule, f: ModuleFlavour): LoadedModule {
   flavour = f;
-  return exports;
+  return m;
 }
 
-async function instantiateBuilt(build: Build): Promise<ExciteExports> {
+async function instantiateBuilt(build: Build): Promise<LoadedModule> {
   const url = builtModuleUrl(build);
   try {
     return await instantiateFrom(url);
@@ -99,7 +126,7 @@ async function instantiateBuilt(build: Build): Promise<ExciteExports> {
   }
 }
 
-async function instantiateFrom(source: WasmSource): Promise<ExciteExports> {
+async function instantiateFrom(source: WasmSource): Promise<LoadedModule> {
   if (typeof source === "string" || source instanceof URL) {
     const location = resolveLocation(source);
     if (typeof location === "string" || location.protocol === "file:") return instantiateCompiled(await WebAssembly.compile(await readFileBytes(location) as BufferSource));
@@ -110,7 +137,7 @@ async function instantiateFrom(source: WasmSource): Promise<ExciteExports> {
   if (source instanceof WebAssembly.Module) return instantiateCompiled(source);
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return instantiateCompiled(await WebAssembly.compile(source as BufferSource));
   try {
-    return (await instantiateStreaming(source.clone(), {})).instance.exports as unknown as ExciteExports;
+    return instantiateCompiled(await WebAssembly.compileStreaming(source.clone()));
   } catch {
     // Served without Content-Type application/wasm: compile from the bytes instead.
     return instantiateCompiled(await WebAssembly.compile(await source.arrayBuffer()));
@@ -133,13 +160,35 @@ function resolveLocation(source: string | URL): URL | string {
   }
 }
 
+/** The pages a shared memory starts with (the module declares 2; 1 MiB spares the first growths). */
+const SHARED_INITIAL_PAGES = 16;
+/** The most pages a 32-bit memory has: 4 GiB. */
+const MAX_PAGES = 65536;
+
+/** The imports of `module`: a shared memory when it imports one (a threads build), `env.abort` (the debug build). */
+export function moduleImports(module: WebAssembly.Module, memory?: WebAssembly.Memory): { imports: WebAssembly.Imports; memory?: WebAssembly.Memory } {
+  const wanted = WebAssembly.Module.imports(module);
+  const env: Record<string, WebAssembly.ImportValue> = {};
+  if (wanted.some((i) => i.module === "env" && i.name === "memory")) {
+    memory ??= new WebAssembly.Memory({ initial: SHARED_INITIAL_PAGES, maximum: MAX_PAGES, shared: true });
+    env.memory = memory;
+  }
+  if (wanted.some((i) => i.module === "env" && i.name === "abort")) {
+    env.abort = (_message: number, _file: number, line: number, column: number) => {
+      throw new Error(`excite: an assertion failed in the WebAssembly module (debug build, line ${line}:${column})`);
+    };
+  }
+  return { imports: { env }, memory: env.memory as WebAssembly.Memory | undefined };
+}
+
 /**
- * Instantiates a compiled module. The loader's synchronous path: its async `instantiate` reads
- * the global `Response`, which Node creates on first access by loading its fetch implementation
- * (some 40 ms, four times the rest of a first create).
+ * Instantiates a compiled module, synchronously (an async instantiate is no faster, and in Node
+ * may load its fetch implementation on first access: some 40 ms, four times a first create).
  */
-function instantiateCompiled(module: WebAssembly.Module): ExciteExports {
-  return instantiateSync(module, {}).instance.exports as unknown as ExciteExports;
+function instantiateCompiled(module: WebAssembly.Module): LoadedModule {
+  const { imports, memory } = moduleImports(module);
+  const exports = new WebAssembly.Instance(module, imports).exports as unknown as ExciteExports;
+  return { exports, module, sharedMemory: memory };
 }
 
 /** A file's bytes (a file: URL or a path), in Node, Deno and Bun. */

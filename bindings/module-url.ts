@@ -6,10 +6,15 @@
 // (esbuild's iife format) the URL is taken relative to the script that loaded this code.
 // A new build is one more entry in BUILDS and one more literal case in builtModuleUrl.
 
-export type Build = "simd" | "relaxed-simd";
+export type Build = "simd" | "relaxed-simd" | "simd-threads" | "relaxed-simd-threads";
 
-/** Each build's file in dist/. */
-export const BUILDS: Readonly<Record<Build, string>> = { simd: "excite.wasm", "relaxed-simd": "excite.relaxed.wasm" };
+/** Each build's file in dist/ (the threads builds import a shared memory, for worker threads). */
+export const BUILDS: Readonly<Record<Build, string>> = {
+  simd: "excite.wasm",
+  "relaxed-simd": "excite.relaxed.wasm",
+  "simd-threads": "excite.threads.wasm",
+  "relaxed-simd-threads": "excite.relaxed.threads.wasm",
+};
 
 /** The classic script that is running this code now (esbuild's iife), else the page or worker. */
 const SCRIPT_URL: string | undefined =
@@ -26,5 +31,9 @@ export function builtModuleUrl(build: Build): URL {
       return new URL("./excite.wasm", import.meta.url);
     case "relaxed-simd":
       return new URL("./excite.relaxed.wasm", import.meta.url);
+    case "simd-threads":
+      return new URL("./excite.threads.wasm", import.meta.url);
+    case "relaxed-simd-threads":
+      return new URL("./excite.relaxed.threads.wasm", import.meta.url);
   }
 }

@@ -1,22 +1,8 @@
-// `npm start`: every block on sample tensors, checked against PyTorch's goldens, with its time per call.
+// `npm start`: every block of the registry on its goldens, checked against PyTorch in both
+// layouts, and its time per call on its largest golden's input.
 
-import { readdirSync } from "node:fs";
-import { type Block, createBAM, createCBAM, createCBAMBasicBlock, createCSE, createSCSE, createSE, createSEResBlock, createSSE } from "../dist/index.js";
-import { compareToGolden, GOLDEN_DIR, goldenCases, readGolden } from "../tests/helpers/golden.js";
-
-type Factory = (options: never, weights: Record<string, Float32Array>) => Promise<Block>;
-
-/** Each block, and the golden whose input is timed (the largest at default options, or the articles' own). */
-const BLOCKS: Array<[string, Factory, string]> = [
-  ["se", createSE, "shape_n1_c64_56x56.safetensors"],
-  ["cse", createCSE, "shape_n3_c64_56x56.safetensors"],
-  ["sse", createSSE, "shape_n3_c64_56x56.safetensors"],
-  ["scse", createSCSE, "shape_n3_c64_56x56.safetensors"],
-  ["cbam", createCBAM, "article_official_c64.safetensors"],
-  ["bam", createBAM, "article_official_c64.safetensors"],
-  ["se_resblock", createSEResBlock, "article_resblocksqex_c64.safetensors"],
-  ["cbam_basicblock", createCBAMBasicBlock, "stride2_c20_to_c36_large.safetensors"],
-];
+import { blocks } from "../dist/index.js";
+import { compareToGolden, type Golden, goldenAsNhwc, goldenCases, readGolden, runGolden } from "../tests/helpers/golden.js";
 
 /** Median milliseconds per call of `fn` over batches filling about `budgetMs`. */
 function timePerCall(fn: () => void, budgetMs = 300): number {
@@ -34,36 +20,38 @@ function timePerCall(fn: () => void, budgetMs = 300): number {
   return samples.sort((a, b) => a - b)[samples.length >> 1];
 }
 
-const rows: string[][] = [["block", "goldens within tolerance", "max |error|", "worst error / tolerance", "timed on", "run (copying)", "io (zero-copy)"]];
+const rows: string[][] = [["block", "layouts", "goldens within tolerance", "max |error|", "worst error / tolerance", "timed on", "run (copying)", "io (zero-copy)"]];
 let failures = 0;
-const present = new Set(readdirSync(GOLDEN_DIR));
-for (const [name, create, timed] of BLOCKS) {
-  if (!present.has(name)) continue;
-  let passed = 0, worst = 0, maxError = 0;
-  const cases = goldenCases(name);
-  for (const file of cases) {
-    const g = readGolden(name, file);
-    const block = await create(g.options as never, g.weights);
-    const { worstRatio, maxAbs } = compareToGolden(g, block.run(g.x, g.dims));
-    block.dispose();
-    worst = Math.max(worst, worstRatio);
-    maxError = Math.max(maxError, maxAbs);
-    if (worstRatio <= 1) passed++;
+for (const { name, folder, create, layouts } of blocks) {
+  const goldens = goldenCases(folder).map((f) => readGolden(folder, f));
+  let passed = 0, worst = 0, maxError = 0, total = 0;
+  for (const layout of layouts) {
+    for (const nchw of goldens) {
+      const g = layout === "nhwc" ? goldenAsNhwc(nchw) : nchw;
+      const block = await create(g.options as never, g.weights);
+      const { worstRatio, maxAbs } = compareToGolden(g, runGolden(block, g));
+      block.dispose();
+      worst = Math.max(worst, worstRatio);
+      maxError = Math.max(maxError, maxAbs);
+      total++;
+      if (worstRatio <= 1) passed++;
+    }
   }
-  failures += cases.length - passed;
+  failures += total - passed;
 
-  const g = readGolden(name, timed);
+  const g: Golden = goldens.reduce((a, b) => (b.x.length > a.x.length ? b : a));
   const block = await create(g.options as never, g.weights);
   const out = new Float32Array(block.outputDims(g.dims).reduce((a, b) => a * b, 1));
-  const copying = timePerCall(() => block.run(g.x, g.dims, out));
+  const copying = timePerCall(() => runGolden(block, g, out));
   const io = block.io(g.dims);
   io.input.set(g.x);
+  if (g.residual) io.residual.set(g.residual);
   const zeroCopy = timePerCall(() => io.run());
   block.dispose();
-  rows.push([name, `${passed}/${cases.length}`, maxError.toExponential(2), `${(worst * 100).toFixed(1)}%`, `[${g.dims.join(",")}]`, `${copying.toFixed(3)} ms`, `${zeroCopy.toFixed(3)} ms`]);
+  rows.push([name, layouts.join(", "), `${passed}/${total}`, maxError.toExponential(2), `${(worst * 100).toFixed(1)}%`, `[${g.dims.join(",")}]`, `${copying.toFixed(3)} ms`, `${zeroCopy.toFixed(3)} ms`]);
 }
 
 const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
 for (const r of rows) console.log(r.map((cell, i) => cell.padEnd(widths[i])).join("  "));
-console.log(failures ? `\n${failures} golden(s) out of tolerance` : "\nEvery golden is within PyTorch's tolerance (1e-5 + 1e-4·|expected|).");
+console.log(failures ? `\n${failures} golden(s) out of tolerance` : "\nEvery golden is within PyTorch's tolerance (1e-5 + 1e-4·|expected|), in every layout.");
 process.exitCode = failures ? 1 : 0;

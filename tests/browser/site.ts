@@ -9,7 +9,6 @@ export const SITE: readonly Mount[] = [
   { prefix: "/tests/browser/", dir: join(ROOT, "tests/browser") },
   { prefix: "/tests/golden/", dir: join(ROOT, "tests/golden") },
   { prefix: "/build/browser/", dir: OUT },
-  { prefix: "/node_modules/@assemblyscript/loader/", dir: join(ROOT, "node_modules/@assemblyscript/loader") },
   // The module at a URL of the page's choosing, for loadModule(source).
   { prefix: "/alt-wasm/", dir: join(STAGED, "dist") },
   { prefix: "/alt-octet/", dir: join(STAGED, "dist"), contentType: "application/octet-stream" },
