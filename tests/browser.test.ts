@@ -34,13 +34,19 @@ interface GoldenPageSpec {
   /** The build it must load: undefined for the best this browser compiles. */
   readonly flavour?: excite.ModuleFlavour;
   readonly app?: string;
+  /** The layouts its goldens run in (default NCHW only). */
+  readonly layouts?: readonly ("nchw" | "nhwc")[];
+  /** The threads its blocks run on (`?threads=`; default 1). */
+  readonly threads?: number;
 }
 
 const appPath = (name: string): string => `/build/browser/${name}/index.html`;
 
 const GOLDEN_PAGES: readonly GoldenPageSpec[] = [
   // By default the module comes from next to the module that loads it (the build the browser supports best).
-  { name: "unbundled", path: "/tests/browser/unbundled.html", wasmFrom: STAGED_DIST },
+  { name: "unbundled", path: "/tests/browser/unbundled.html", wasmFrom: STAGED_DIST, layouts: ["nchw", "nhwc"] },
+  // On worker threads (the page is cross-origin isolated): the shared-memory build, every stage split.
+  { name: "unbundled, 3 threads", path: "/tests/browser/unbundled.html?threads=3", wasmFrom: STAGED_DIST, threads: 3, layouts: ["nchw", "nhwc"] },
   // The plain SIMD build, which a browser with relaxed SIMD would not pick by itself.
   { name: "unbundled, loadModule(URL of excite.wasm)", path: "/tests/browser/unbundled.html?wasm=url", wasmFrom: ALT_WASM, flavour: "custom" },
   ...APPS.filter((app) => app.script === "golden-page").map((app): GoldenPageSpec => app.entry === "excite/embedded"
@@ -86,8 +92,8 @@ async function openGoldenPage(browser: TestBrowser, path: string): Promise<Opene
   return page;
 }
 
-const runCases = (page: OpenedPage, block: string, factory: string, files: readonly string[]): Promise<CaseResult[]> =>
-  page.evaluate(([b, f, names]) => (globalThis as unknown as { excitePage: ExcitePage }).excitePage.runCases(b, f, names), [block, factory, files] as const);
+const runCases = (page: OpenedPage, block: string, factory: string, files: readonly string[], layout: "nchw" | "nhwc" = "nchw"): Promise<CaseResult[]> =>
+  page.evaluate(([b, f, names, l]) => (globalThis as unknown as { excitePage: ExcitePage }).excitePage.runCases(b, f, names, l), [block, factory, files, layout] as const);
 
 const wasmFetched = (requests: readonly string[]): string[] => requests.filter((p) => p.endsWith(".wasm"));
 
@@ -125,24 +131,28 @@ for (const kind of BROWSER_KINDS) {
         t.is(fetched.length, 1, `one build fetched, not every build: ${fetched.join(", ")}`);
         t.deepEqual(fetched.filter((p) => !p.startsWith(spec.wasmFrom!)), [], `every .wasm fetched from ${spec.wasmFrom}`);
       } else t.deepEqual(fetched, [], "no .wasm fetched");
-      const { flavour, hasRelaxedSimd } = await page.evaluate(() => (globalThis as unknown as { excitePage: ExcitePage }).excitePage.module(), undefined);
-      t.is(flavour, spec.flavour ?? (hasRelaxedSimd ? "relaxed-simd" : "simd"));
+      const { flavour, hasRelaxedSimd, threads, crossOriginIsolated } = await page.evaluate(() => (globalThis as unknown as { excitePage: ExcitePage }).excitePage.module(), undefined);
+      t.is(flavour, spec.flavour ?? `${hasRelaxedSimd ? "relaxed-simd" : "simd"}${spec.threads ? "-threads" : ""}`);
+      t.is(threads, spec.threads ?? 1);
+      t.true(crossOriginIsolated, "the test pages are cross-origin isolated");
       t.deepEqual(page.errors, []);
       t.deepEqual(apps.get(spec.app ?? "")?.warnings ?? [], [], "no warning from the bundler");
       t.log(`${(await browser()).version}; loaded ${flavour}${fetched.length ? ` from ${fetched.join(", ")}` : ""}; ${describeApp(apps.get(spec.app ?? ""))}`);
     });
 
-    for (const { block, factory, files } of BLOCKS) {
-      test.serial(`${kind.name} ${spec.name}: ${block} goldens (${files.length} cases) match PyTorch`, async (t) => {
+    for (const { block, factory, files, layouts } of BLOCKS) {
+      for (const layout of (spec.layouts ?? ["nchw"]).filter((l) => layouts.includes(l))) {
+      test.serial(`${kind.name} ${spec.name}: ${block} goldens (${files.length} cases${layout === "nhwc" ? ", NHWC" : ""}) match PyTorch`, async (t) => {
         t.true(files.length > 0, `tests/golden/${block} has goldens`);
         const page = await goldenPage();
-        const results = await runCases(page, block, factory, files);
+        const results = await runCases(page, block, factory, files, layout);
         t.is(results.length, files.length);
         const worst = results.reduce((a, r) => (r.worstRatio > a.worstRatio || Number.isNaN(r.worstRatio) ? r : a), results[0]);
         t.log(`${results.length} cases; worst ${worst.file}: max |err| ${worst.maxAbs.toExponential(2)}, ${(worst.worstRatio * 100).toFixed(1)}% of tolerance`);
         t.deepEqual(results.filter((r) => !r.ok).map((r) => `${r.file}: ${r.detail}`), []);
         t.deepEqual(page.errors, []);
       });
+      }
     }
   }
 

@@ -10,12 +10,14 @@ export interface GoldenBlock {
   /** excite's export that creates it, e.g. "createSCSE". */
   readonly factory: string;
   readonly files: readonly string[];
+  /** The layouts the block computes in. */
+  readonly layouts: readonly ("nchw" | "nhwc")[];
 }
 
 export function goldenBlocks(): GoldenBlock[] {
-  return excite.blocks.map(({ folder, create }) => {
+  return excite.blocks.map(({ folder, create, layouts }) => {
     const factory = Object.entries(excite).find(([, v]) => v === create)?.[0];
     if (!factory) throw new Error(`the registry's ${folder} block has a create function that excite does not export`);
-    return { block: folder, factory, files: goldenCases(folder) };
+    return { block: folder, factory, files: goldenCases(folder), layouts };
   });
 }
