@@ -66,15 +66,16 @@ test("f32_cpool_cw: NaN at its pixel only, +∞ with −∞ a NaN mean and a +�
         x.fill(-Infinity, 0, c * hw);                                     // image 0: all −∞ …
         x[hw + 2] = NaN;                                                  // … but pixel 2 (channel 1) NaN
         x[2 * hw + hw - 1] = 5;                                           // … and the last pixel 5 (channel 2)
-        const late = hw - 2;                                              // image 1, a pixel of the last tile (the tail when hw mod 4 ≥ 2)
+        const late = hw - 2;                                              // image 1, the last tile (the partial vector when hw mod 4 ≥ 2) …
         x[(c + 1) * hw + late] = Infinity; x[(c + 2) * hw + late] = -Infinity;
-        x[(2 * c - 1) * hw] = NaN;                                        // image 1, pixel 0, the last channel
+        x[(2 * c - 1) * hw + hw - 1] = NaN;                               // … the last pixel (the partial vector when hw mod 4 ≠ 0)
+        x[(2 * c - 1) * hw] = NaN;                                        // … and pixel 0, in the last channel
         const got = cpool(t, a, x, n, c, hw, what);
         const want = reference(x, n, c, hw);
         t.deepEqual(Array.from(got.max), Array.from(want.max), `max ${what}`);
         t.deepEqual(Array.from(got.mean), Array.from(want.f32Mean), `mean ${what}`);
         t.true(Number.isNaN(got.max[2]) && got.max[3] === -Infinity && got.max[hw - 1] === 5, `${what}: image 0`);
-        t.true(got.max[hw + late] === Infinity && Number.isNaN(got.mean[hw + late]) && Number.isNaN(got.max[hw]), `${what}: image 1`);
+        t.true(got.max[hw + late] === Infinity && Number.isNaN(got.mean[hw + late]) && Number.isNaN(got.max[hw]) && Number.isNaN(got.max[2 * hw - 1]), `${what}: image 1`);
       });
     }
   }

@@ -51,7 +51,7 @@ function check(t: ExecutionContext, spec: Spec): void {
     try {
       const y = a.fresh(want.length);
       const call = new StagedCall(a, { plan: wasm.f32_conv2d_nchw_plan, run: wasm.f32_conv2d_nchw_run }, record.ptr);
-      call.plan({ x: xp, y, n: c.n, h: c.h, w: c.w });
+      call.plan({ x: xp, y, n: c.n, c: c.cin, h: c.h, w: c.w });
       const got = checkSplits(t, a, call, [[xp, x.length]], [y, want.length], what);
       const r = assertClose(t, got, want, { atol: spec.sigmoid ? 3e-7 : 1e-7, rtol: RTOL, scale: ref.mag }, what);
       worst = Math.max(worst, r.worstRatio);

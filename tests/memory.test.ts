@@ -29,8 +29,9 @@ test.serial("io views survive the module's memory growing", async (t) => {
 });
 
 // Memory never shrinks, so its size cannot tell whether dispose freed anything; the heap's free
-// space can. The module's allocator (AssemblyScript's TLSF) takes a block from the smallest free
-// block that fits, splitting off its front, and merges neighbours when they are freed. So:
+// space can. The module's allocator hands out the smallest free block that fits (splitting off the
+// rest), or else memory past every block, and merges blocks with free neighbours when they are
+// freed. So:
 // - a probe larger than all of memory lands at the start of the free space at the end of memory,
 //   after every block in use (it grows memory, and that free space then outsizes any other);
 // - fillers of halving sizes, down to the smallest allocation there is, then take every free block

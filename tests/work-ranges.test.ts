@@ -7,13 +7,11 @@
 
 import test, { type ExecutionContext } from "ava";
 import { blocks, type BlockBase, type BlockEntry } from "../dist/index.js";
-import { shapeOf } from "../dist/validate.js";
+import { type Dims, dimsOf, shapeOf } from "../dist/validate.js";
 import { goldenInput } from "./golden/prng.js";
 import { compareToGolden, goldenCases, type Golden, readGolden } from "./helpers/golden.js";
 import { checkSplits, StagedCall, stagedOf, type Tensor } from "./helpers/staged.js";
 import { sameBits, withArena } from "./helpers/wasm.js";
-
-type Dims = [number, number, number, number];
 
 /** Runs `block` on `inputs` of dims `dims` by hand in every split; checks the whole run against the block's zero-copy path, bit for bit. */
 function splitsOf(t: ExecutionContext, block: BlockBase, inputs: Float32Array[], dims: Dims, what: string): Float32Array {
@@ -30,7 +28,7 @@ function splitsOf(t: ExecutionContext, block: BlockBase, inputs: Float32Array[],
     const y = a.fresh(outLength);
     const s = shapeOf(dims, block.layout);
     const call = new StagedCall(a, entry, params);
-    const extents = call.plan({ x: tensors[0][0], residual: tensors[1]?.[0], y, n: s.n, h: s.h, w: s.w });
+    const extents = call.plan({ x: tensors[0][0], residual: tensors[1]?.[0], y, n: s.n, c: s.c, h: s.h, w: s.w });
     t.true(extents.some((items) => items > 1), `${what}: some stage has several items (extents ${extents.join(", ")})`);
     const got = checkSplits(t, a, call, tensors, [y, outLength], what);
     sameBits(t, new Uint32Array(got.buffer), expected, `${what}: the hand-driven call = io.run()`);
@@ -38,16 +36,15 @@ function splitsOf(t: ExecutionContext, block: BlockBase, inputs: Float32Array[],
   });
 }
 
-/** The golden's inputs with a second image after them. */
+/** The golden's inputs with a second image after them (in either layout: images are the outer axis). */
 function twoImages(g: Golden): { inputs: Float32Array[]; dims: Dims } {
-  const [, c, h, w] = g.dims;
   const join = (first: Float32Array, seed: number) => {
     const x = new Float32Array(2 * first.length);
     x.set(first);
     x.set(goldenInput(seed, first.length), first.length);
     return x;
   };
-  return { inputs: [join(g.x, 91), ...(g.residual ? [join(g.residual, 92)] : [])], dims: [2, c, h, w] };
+  return { inputs: [join(g.x, 91), ...(g.residual ? [join(g.residual, 92)] : [])], dims: [2, g.dims[1], g.dims[2], g.dims[3]] };
 }
 
 /** The block's golden of fewest channels (then the first by name): the options of its large case. */
@@ -75,7 +72,7 @@ function registerBlock({ folder, create }: BlockEntry): void {
   test(`${folder}: on [3, C, 67, 65], split at any item, gives the bytes of the whole call`, async (t) => {
     const g = fewestChannels(folder);
     const block = await create(g.options as never, g.weights);
-    const dims: Dims = [3, g.dims[1], 67, 65];
+    const dims = dimsOf({ n: 3, c: shapeOf(g.dims, block.layout).c, h: 67, w: 65 }, block.layout);
     const length = dims.reduce((a, b) => a * b, 1);
     const inputs = [goldenInput(5, length), ...(g.residual ? [goldenInput(6, length)] : [])];
     splitsOf(t, block, inputs, dims, `${folder} ${JSON.stringify(g.options)} on [${dims.join(", ")}]`);

@@ -4,11 +4,13 @@
 
 import type { ExecutionContext } from "ava";
 import type { StagedEntry } from "../../dist/abi.js";
+import { CallRecord, type Operands } from "../../dist/call.js";
+import { CALL_EXTENTS, CALL_SCRATCH, CALL_SCRATCH_BYTES } from "../../dist/constants.js";
 import type { BlockBase } from "../../dist/index.js";
-import {
-  CALL_EXTENTS, CALL_H, CALL_N, CALL_RESIDUAL, CALL_SCRATCH, CALL_SCRATCH_BYTES, CALL_STAGES, CALL_W, CALL_WORDS, CALL_X, CALL_Y,
-} from "../../dist/constants.js";
+import { Heap } from "../../dist/memory.js";
 import { type Arena, sameBits, wasm, written } from "./wasm.js";
+
+const heap = new Heap(wasm);
 
 /** Items [begin, end) of a stage. */
 export type Piece = readonly [begin: number, end: number];
@@ -37,45 +39,38 @@ export const SPLITS: readonly Split[] = [
   { name: "item by item", pieces: (n) => cut(n, Array.from({ length: n }, (_, i) => i)) },
 ];
 
-export interface Operands {
-  readonly x: number;
-  readonly residual?: number;
-  readonly y: number;
-  readonly n: number;
-  readonly h: number;
-  readonly w: number;
-}
-
-/** A call record in an arena: planned once, then run as often as asked, each time on a scratch reset to the sentinel. */
+/**
+ * The bindings' call record (dist/call.js) of an operation, planned by CallRecord.plan, then run
+ * here stage by stage in pieces. The plan's scratch is replaced by an arena region of the size
+ * planned, prefilled and guarded, and reset to the sentinel before each run.
+ */
 export class StagedCall {
-  private readonly record: number;
+  private readonly call: CallRecord;
   private scratch = 0;
   private scratchFloats = 0;
   /** Items of each stage of the plan. */
   extents: number[] = [];
 
   constructor(private readonly a: Arena, private readonly entry: StagedEntry, private readonly params: number) {
-    this.record = a.fresh(CALL_WORDS);
+    this.call = new CallRecord(heap, entry);
+    a.defer(() => this.call.free());
   }
 
-  /** Writes the operands, plans, and gives the call a scratch of the size the plan asks (sentinel-filled, guarded). */
-  plan(o: Operands): number[] {
-    const at = this.record >>> 2;
-    const words = () => new Int32Array(wasm.memory.buffer);
-    const m = words();
-    m[at + CALL_X] = o.x;
-    m[at + CALL_RESIDUAL] = o.residual ?? 0;
-    m[at + CALL_Y] = o.y;
-    m[at + CALL_N] = o.n;
-    m[at + CALL_H] = o.h;
-    m[at + CALL_W] = o.w;
-    this.entry.plan(this.params, this.record);
-    const bytes = new Float64Array(wasm.memory.buffer)[(this.record >>> 3) + CALL_SCRATCH_BYTES / 2];
-    this.scratchFloats = Math.ceil(bytes / 4);
+  /** The record's address: CallRecord keeps it in its field `ptr` (private to TypeScript, a plain property in dist/). */
+  private get ptr(): number {
+    const ptr = (this.call as unknown as { ptr?: unknown }).ptr;
+    if (typeof ptr !== "number") throw new Error("tests/helpers/staged.ts: CallRecord no longer keeps its record's address in `ptr`");
+    return ptr;
+  }
+
+  /** Plans on `o` (its C optional here, required where the bindings' Operands have it). */
+  plan(o: Operands & { readonly c?: number }): number[] {
+    const stages = this.call.plan(this.params, o, "a staged test", [o.n, o.h, o.w]);
+    const at = this.ptr >>> 2;
+    this.scratchFloats = Math.ceil(heap.f64[(this.ptr >>> 3) + CALL_SCRATCH_BYTES / 2] / 4);
     this.scratch = this.a.fresh(this.scratchFloats);
-    words()[at + CALL_SCRATCH] = this.scratch;
-    const stages = words()[at + CALL_STAGES];
-    this.extents = Array.from({ length: stages }, (_, s) => words()[at + CALL_EXTENTS + s]);
+    heap.i32[at + CALL_SCRATCH] = this.scratch;
+    this.extents = Array.from({ length: stages }, (_, s) => heap.i32[at + CALL_EXTENTS + s]);
     return this.extents;
   }
 
@@ -83,7 +78,7 @@ export class StagedCall {
   run(split: Split): void {
     this.a.clear(this.scratch, this.scratchFloats);
     this.extents.forEach((items, stage) => {
-      for (const [begin, end] of split.pieces(items)) this.entry.run(this.params, this.record, stage, begin, end);
+      for (const [begin, end] of split.pieces(items)) this.entry.run(this.params, this.ptr, stage, begin, end);
     });
   }
 

@@ -17,6 +17,7 @@ const GUARD = 8;
 
 export class Arena {
   private readonly ptrs: number[] = [];
+  private readonly others: Array<() => void> = [];
 
   private u32(): Uint32Array {
     return new Uint32Array(wasm.memory.buffer);
@@ -70,8 +71,14 @@ export class Arena {
     return true;
   }
 
+  /** Has `free` run `release` too (for what is allocated outside the arena, e.g. by the bindings). */
+  defer(release: () => void): void {
+    this.others.push(release);
+  }
+
   free(): void {
     for (const p of this.ptrs.splice(0)) wasm.free(p);
+    for (const release of this.others.splice(0)) release();
   }
 }
 
