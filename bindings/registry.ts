@@ -21,24 +21,31 @@ export interface BlockEntry {
   readonly folder: string;
   /** Its `createX`. */
   readonly create: BlockFactory<never, BlockBase>;
-  /** Options of a typical instance but its channels (the benchmark's: SPEC's defaults, the articles' variants). */
-  readonly example: Readonly<Record<string, unknown>>;
+  /** The options of a typical instance on C channels (the benchmark's and the demo's: SPEC's defaults, or an article's variant). */
+  options(channels: number): Record<string, unknown>;
   /** The layouts it computes in. */
   readonly layouts: readonly Layout[];
+  /** How many times it reads its input from memory (the benchmark's limit reads it as often, and writes once). */
+  readonly reads: number;
 }
 
-const entry = (folder: string, create: BlockFactory<never, BlockBase>, example: Record<string, unknown> = {}): BlockEntry =>
-  ({ name: create.blockName, folder, create, example, layouts: create.layouts });
+type Example = Record<string, unknown> | ((channels: number) => Record<string, unknown>);
+
+/** A registry line: the golden folder, the factory, the options of a typical instance but its channels (or all of them, for C), its reads. */
+const entry = (folder: string, create: BlockFactory<never, BlockBase>, example: Example = {}, reads = 2): BlockEntry => ({
+  name: create.blockName, folder, create, layouts: create.layouts, reads,
+  options: (channels) => (typeof example === "function" ? example(channels) : { channels, ...example }),
+});
 
 export const blocks: readonly BlockEntry[] = Object.freeze([
   entry("se", createSE as never),
   entry("cse", createCSE as never, { reduction: 2, bias: false, activation: "none" }),
   entry("sse", createSSE as never),
   entry("scse", createSCSE as never),
-  entry("cbam", createCBAM as never),
+  entry("cbam", createCBAM as never, {}, 3),
   entry("bam", createBAM as never),
   entry("se_resblock", createSEResBlock as never),
-  entry("cbam_basicblock", createCBAMBasicBlock as never),
+  entry("cbam_basicblock", createCBAMBasicBlock as never, {}, 3),
 ]);
 
 /** The entry of the block named `name` (e.g. "CBAM") or whose golden folder is `name` (e.g. "cbam"). */

@@ -9,7 +9,7 @@ import test, { type ExecutionContext } from "ava";
 import { blocks, type BlockBase, type BlockEntry } from "../dist/index.js";
 import { type Dims, dimsOf, shapeOf } from "../dist/validate.js";
 import { goldenInput } from "./golden/prng.js";
-import { compareToGolden, goldenCases, type Golden, readGolden } from "./helpers/golden.js";
+import { compareToGolden, goldenAsNhwc, goldenCases, type Golden, readGolden } from "./helpers/golden.js";
 import { checkSplits, StagedCall, stagedOf, type Tensor } from "./helpers/staged.js";
 import { sameBits, withArena } from "./helpers/wasm.js";
 
@@ -51,12 +51,18 @@ function twoImages(g: Golden): { inputs: Float32Array[]; dims: Dims } {
 const fewestChannels = (folder: string): Golden =>
   goldenCases(folder).map((f) => readGolden(folder, f)).sort((a, b) => a.dims[1] - b.dims[1] || a.name.localeCompare(b.name))[0];
 
-function registerBlock({ folder, create }: BlockEntry): void {
-  test(`${folder}: every golden's call, split at any item, gives the bytes of the whole call`, async (t) => {
+function registerBlock({ folder, create, layouts }: BlockEntry): void {
+  for (const layout of layouts) registerLayout(folder, create, layout);
+}
+
+function registerLayout(folder: string, create: BlockEntry["create"], layout: "nchw" | "nhwc"): void {
+  const tag = layout === "nhwc" ? " (NHWC)" : "";
+  test(`${folder}${tag}: every golden's call, split at any item, gives the bytes of the whole call`, async (t) => {
     const cases = goldenCases(folder);
     t.true(cases.length > 0);
     for (const file of cases) {
-      const g = readGolden(folder, file);
+      const nchw = readGolden(folder, file);
+      const g = layout === "nhwc" ? goldenAsNhwc(nchw) : nchw;
       if (g.dims[0] !== 1) continue; // a batch golden's second image is its own
       const block = await create(g.options as never, g.weights);
       const { inputs, dims } = twoImages(g);
@@ -69,10 +75,10 @@ function registerBlock({ folder, create }: BlockEntry): void {
 
   // 67·65 = 4355 pixels: two sSE/scSE pixel tiles (at most 4096), five 1024-pixel channel-statistics
   // tiles, 17 bands of 4 output rows, five 1024-pixel rows of a pointwise convolution
-  test(`${folder}: on [3, C, 67, 65], split at any item, gives the bytes of the whole call`, async (t) => {
+  test(`${folder}${tag}: on [3, C, 67, 65], split at any item, gives the bytes of the whole call`, async (t) => {
     const g = fewestChannels(folder);
-    const block = await create(g.options as never, g.weights);
-    const dims = dimsOf({ n: 3, c: shapeOf(g.dims, block.layout).c, h: 67, w: 65 }, block.layout);
+    const block = await create({ ...g.options, layout } as never, g.weights);
+    const dims = dimsOf({ n: 3, c: shapeOf(g.dims, "nchw").c, h: 67, w: 65 }, block.layout);
     const length = dims.reduce((a, b) => a * b, 1);
     const inputs = [goldenInput(5, length), ...(g.residual ? [goldenInput(6, length)] : [])];
     splitsOf(t, block, inputs, dims, `${folder} ${JSON.stringify(g.options)} on [${dims.join(", ")}]`);
