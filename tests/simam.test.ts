@@ -151,6 +151,7 @@ test("bad options and weights name what was expected", async (t) => {
     [{ channels: "6" }, err(RangeError, /SimAM option channels must be a positive integer, got string 6/)],
     [{ eLambda: NaN }, err(RangeError, /SimAM option eLambda must be a finite number, got number NaN/)],
     [{ eLambda: "1e-4" }, err(RangeError, /SimAM option eLambda must be a finite number, got string 1e-4/)],
+    [{ eLambda: -1e-4 }, err(RangeError, /SimAM option eLambda must be a non-negative finite number, got number -0\.0001/)],
     [{ e_lambda: 1e-4 }, err(TypeError, /SimAM has no option 'e_lambda'; its options are channels, eLambda/)],
   ];
   for (const [o, expectation] of bad) await t.throwsAsync(createSimAM(o as never), expectation, JSON.stringify(o));

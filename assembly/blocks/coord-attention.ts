@@ -64,8 +64,8 @@ export function coord_attention_run(params: usize, call: usize, stage: i32, begi
       const hidden = k.at(HIDDEN) + (<usize>(n * l * mip) << 2);
       const ah = k.at(AH) + (<usize>(n * c * h) << 2), aw = k.at(AW) + (<usize>(n * c * w) << 2);
       // the positions as rows of C channels, then u = h_swish(conv1'(t)) [H + W, mip]
-      for (let ch = 0; ch < c; ch++) {
-        for (let i = 0; i < l; i++) store<f32>(t + (<usize>(i * c + ch) << 2), load<f32>(pooled + (<usize>(ch * l + i) << 2)));
+      for (let i = 0; i < l; i++) {
+        for (let ch = 0; ch < c; ch++) store<f32>(t + (<usize>(i * c + ch) << 2), load<f32>(pooled + (<usize>(ch * l + i) << 2)));
       }
       f32_dense(t, l, c, p.w1, p.b1, mip, hidden);
       f32_vhardswish(hidden, l * mip, hidden);

@@ -5,22 +5,18 @@
 
 import { Call } from "../call";
 import { f32_dense } from "../kernels/f32-dense";
-import { f32_vgate } from "../kernels/f32-vgate";
-import { EXCITE, GATE, POOLED, pooledGatePlan, pooledGateRun } from "../parts/pooled-gate";
+import { gateRows, isExcite, PooledGate, pooledGatePlan, pooledGateRun, pooledRows } from "../parts/pooled-gate";
 
-/** eSE's constants (bindings/blocks/effective-se.ts): layout, C, the pool (POOL_AVG or POOL_AVGMAX), the gate and its alpha, beta, fc [C, C] and its bias [C]. */
-@unmanaged class EffectiveSEParams { layout: i32; c: i32; pool: i32; gate: i32; alpha: f32; beta: f32; w: usize; b: usize; }
+/** eSE's constants (bindings/blocks/effective-se.ts): the frame's (pool POOL_AVG or POOL_AVGMAX), then fc [C, C] and its bias [C]. */
+@unmanaged class EffectiveSEParams extends PooledGate { w: usize; b: usize; }
 
 export function effective_se_plan(params: usize, call: usize): void {
-  pooledGatePlan(changetype<Call>(call), changetype<EffectiveSEParams>(params).c);
+  pooledGatePlan(changetype<EffectiveSEParams>(params), changetype<Call>(call));
 }
 
 export function effective_se_run(params: usize, call: usize, stage: i32, begin: i32, end: i32): void {
   const p = changetype<EffectiveSEParams>(params), k = changetype<Call>(call);
-  const kind = k.kind(stage);
-  if (kind != EXCITE) return pooledGateRun(k, kind, p.pool, begin, end);
-  // images [begin, end): s = gate(fc(pooled))
-  const at = <usize>(begin * p.c) << 2, s = k.at(GATE) + at;
-  f32_dense(k.at(POOLED) + at, end - begin, p.c, p.w, p.b, p.c, s);
-  f32_vgate(s, (end - begin) * p.c, p.gate, p.alpha, p.beta, s);
+  // z = fc(pooled) of images [begin, end), which the frame then gates
+  if (isExcite(k, stage)) f32_dense(pooledRows(p, k, begin), end - begin, p.c, p.w, p.b, p.c, gateRows(p, k, begin));
+  pooledGateRun(p, k, stage, begin, end);
 }

@@ -46,7 +46,9 @@ export function planeMoments(p: usize, n: i32): v128 {
     const m = planeMean(p, len);
     const dev = chunkDeviations(p, len, m);
     const d = f64x2.extract_lane(dev, 0), q = f64x2.extract_lane(dev, 1);
-    const meanB = <f64>m + d / nb, m2B = q - d * d / nb;
+    // (Σu)² ≤ n·Σu² exactly; m2B is clamped at 0 so that no rounding can make it negative (SimAM's
+    // output pass relies on var ≥ 0), NaN staying NaN
+    const meanB = <f64>m + d / nb, m2B = max(q - d * d / nb, 0);
     // merge (count, mean, m2) with the chunk's (nb, meanB, m2B)
     const total = count + nb, delta = meanB - mean;
     mean += delta * nb / total;

@@ -15,7 +15,7 @@
 // and r: each element is read before it is written.
 
 import { storeLanes } from "../simd";
-import { vsigmoid } from "../vmath";
+import { vexpNonPositive, vsigmoid } from "../vmath";
 
 // ---- layouts ----
 @final export class RowsAreChannels {
@@ -75,14 +75,17 @@ import { vsigmoid } from "../vmath";
   @inline apply(x: v128, s: v128, q: v128, _r: v128): v128 { return f32x4.mul(f32x4.add(f32x4.splat(1), vsigmoid(f32x4.add(s, q))), x); }
 }
 /**
- * SimAM (Yang et al., ICML 2021): x·σ((x − s)²·q + 0.5), s the plane's mean and q = 1/(4·(var + λ)),
- * the official d / (4·(var + λ)) + 0.5 with the division a product by the plane's reciprocal.
+ * SimAM (Yang et al., ICML 2021): x·σ(e), e = (x − s)²·q + 0.5, s the plane's mean and
+ * q = 1/(4·(var + λ)) ≥ 0 (λ ≥ 0): the official d / (4·(var + λ)) + 0.5 with the division a
+ * product by the plane's reciprocal. As e ≥ 0.5 (or NaN, or +∞), x·σ(e) = x / (1 + e^−e) with
+ * e^−e ≤ 1: one exponential of a non-positive argument and one division, no mirroring.
  */
 @final export class SimAMEnergy {
   @inline usesS(): bool { return true; } @inline usesQ(): bool { return true; } @inline usesR(): bool { return false; }
   @inline apply(x: v128, s: v128, q: v128, _r: v128): v128 {
     const d = f32x4.sub(x, s);
-    return f32x4.mul(x, vsigmoid(f32x4.add(f32x4.mul(f32x4.mul(d, d), q), f32x4.splat(0.5))));
+    const e = f32x4.add(f32x4.mul(f32x4.mul(d, d), q), f32x4.splat(0.5));
+    return f32x4.div(x, f32x4.add(f32x4.splat(1), vexpNonPositive(f32x4.neg(e))));
   }
 }
 /** The SE residual block: r + x·s (the product, then the sum, as PyTorch rounds it). */
@@ -156,7 +159,7 @@ export function f32_vscale_spatial_cw(x: usize, c: i32, hw: i32, q: usize, y: us
   scaleRows<MulQ, RowsAreChannels>(x, y, 0, <usize>hw << 2, hw, c, 0, q, <usize>hw << 2, begin, end);
 }
 
-/** y[p, i] = x[p, i]·σ((x[p, i] − mean[p])²·inv[p] + 0.5) for planes [begin, end) of hw floats (SimAM's output pass). */
+/** y[p, i] = x[p, i]·σ((x[p, i] − mean[p])²·inv[p] + 0.5) for planes [begin, end) of hw floats, inv[p] ≥ 0 (SimAM's output pass). */
 export function f32_vsimam_cw(x: usize, hw: i32, mean: usize, inv: usize, y: usize, begin: i32, end: i32): void {
   scaleRows<SimAMEnergy, RowAndGroupScalars>(x, y, 0, <usize>hw << 2, hw, 1, mean, inv, 4, begin, end);
 }

@@ -3,7 +3,9 @@
 
 import { Block, type BlockDef, blockFactory, layoutCode } from "../block.js";
 import { type GateArgs, type GateOptions, GATE_OPTION_KEYS, parseGate } from "../gate.js";
-import { f32, i32 } from "../params.js";
+import { POOL_AVG } from "../constants.js";
+import { i32 } from "../params.js";
+import { pooledGateRecord } from "../parts/pooled-gate.js";
 import { describe, finite, type Layout, oneOf, positiveInt } from "../validate.js";
 
 export type ECAPadding = "zeros" | "circular";
@@ -63,8 +65,8 @@ const ECA: BlockDef<ECAOptions, ECAConfig> = {
   parse: parseECA,
   weights: (g) => [{ key: "conv.weight", shape: [1, 1, g.kernelSize] }],
   params: (g, pack) => [
-    i32(layoutCode(g.layout)), i32(g.channels), i32(g.kernelSize), i32(g.padding === "circular"),
-    i32(g.gate.gate), f32(g.gate.alpha), f32(g.gate.beta), i32(pack.ptr("conv.weight")),
+    ...pooledGateRecord(layoutCode(g.layout), g.channels, POOL_AVG, g.gate),
+    i32(g.kernelSize), i32(g.padding === "circular"), i32(pack.ptr("conv.weight")),
   ],
   entry: (wasm) => ({ plan: wasm.eca_plan, run: wasm.eca_run }),
 };

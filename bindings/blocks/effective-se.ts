@@ -5,7 +5,8 @@
 import { Block, type BlockDef, blockFactory, layoutCode } from "../block.js";
 import { POOL_AVG, POOL_AVGMAX } from "../constants.js";
 import { type GateArgs, type GateOptions, GATE_OPTION_KEYS, parseGate } from "../gate.js";
-import { f32, i32 } from "../params.js";
+import { i32 } from "../params.js";
+import { pooledGateRecord } from "../parts/pooled-gate.js";
 import { bool, type Layout, positiveInt } from "../validate.js";
 
 export interface EffectiveSEOptions extends GateOptions {
@@ -34,8 +35,8 @@ const EFFECTIVE_SE: BlockDef<EffectiveSEOptions, EffectiveSEConfig> = {
   }),
   weights: (g) => [{ key: "fc.weight", shape: [g.channels, g.channels] }, { key: "fc.bias", shape: [g.channels] }],
   params: (g, pack) => [
-    i32(layoutCode(g.layout)), i32(g.channels), i32(g.addMaxpool ? POOL_AVGMAX : POOL_AVG),
-    i32(g.gate.gate), f32(g.gate.alpha), f32(g.gate.beta), i32(pack.ptr("fc.weight")), i32(pack.ptr("fc.bias")),
+    ...pooledGateRecord(layoutCode(g.layout), g.channels, g.addMaxpool ? POOL_AVGMAX : POOL_AVG, g.gate),
+    i32(pack.ptr("fc.weight")), i32(pack.ptr("fc.bias")),
   ],
   entry: (wasm) => ({ plan: wasm.effective_se_plan, run: wasm.effective_se_run }),
 };

@@ -4,12 +4,12 @@
 
 import { Block, type BlockDef, blockFactory, layoutCode } from "../block.js";
 import { f32, i32 } from "../params.js";
-import { finite, type Layout, positiveInt } from "../validate.js";
+import { describe, finite, type Layout, positiveInt } from "../validate.js";
 
 export interface SimAMOptions {
   /** C, when given: the input must have it (the math does not use it). Absent: any C. */
   channels?: number;
-  /** λ, added to the variance (default 1e-4). */
+  /** λ ≥ 0, added to the variance (default 1e-4). */
   eLambda?: number;
 }
 
@@ -19,13 +19,20 @@ export interface SimAMConfig {
   readonly eLambda: number;
 }
 
+/** λ ≥ 0: the paper's regularizer (a negative one could make 4·(var + λ) zero or negative, the "energy" meaningless). */
+function nonNegativeLambda(v: unknown): number {
+  const lambda = finite("SimAM", "eLambda", v, 1e-4);
+  if (lambda < 0) throw new RangeError(`excite: SimAM option eLambda must be a non-negative finite number, got ${describe(v)}`);
+  return lambda;
+}
+
 const SIMAM: BlockDef<SimAMOptions, SimAMConfig> = {
   name: "SimAM",
   optionKeys: ["channels", "eLambda"],
   parse: (o) => ({
     layout: "nchw",
     channels: o.channels === undefined ? undefined : positiveInt("SimAM", "channels", o.channels),
-    eLambda: finite("SimAM", "eLambda", o.eLambda, 1e-4),
+    eLambda: nonNegativeLambda(o.eLambda),
   }),
   weights: () => [],
   params: (g) => [i32(layoutCode(g.layout)), f32(g.eLambda)],
