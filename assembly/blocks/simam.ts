@@ -7,7 +7,7 @@
 
 import { Call } from "../call";
 import { planeMoments } from "../kernels/f32-gmoments";
-import { f32_vsimam_cw } from "../kernels/f32-vscale";
+import { f32_vsimam_cw } from "../kernels/f32-vsimam";
 
 /** SimAM's constants (bindings/blocks/simam.ts): the layout and λ. C is the call's (any C). */
 @unmanaged class SimAMParams { layout: i32; lambda: f32; }

@@ -8,14 +8,13 @@
 //   group (the pixel map of the image, shared by its channels).
 // - RowsArePixels (NHWC): a row is a pixel's channels; s is per group (the image's channel vector),
 //   q per row.
-// - RowAndGroupScalars: s per row and q per group, both scalars.
 // Every pattern of the blocks is one instance: SE (x·s), sSE (x·q), CBAM ((x·s)·q), scSE (x·(s+q),
 // max(x·s, x·q)), BAM ((1 + σ(s·q))·x), the residual blocks (r + x·s, relu((x·s)·q + r)),
-// coordinate attention ((x·q)·s over image rows), SimAM (x·σ((x − s)²·q + 1/2), per plane). Rows are independent work items. y may alias x
+// coordinate attention ((x·q)·s over image rows). Rows are independent work items. y may alias x
 // and r: each element is read before it is written.
 
 import { storeLanes } from "../simd";
-import { vexpNonPositive, vsigmoid } from "../vmath";
+import { vsigmoid } from "../vmath";
 
 // ---- layouts ----
 @final export class RowsAreChannels {
@@ -25,11 +24,6 @@ import { vexpNonPositive, vsigmoid } from "../vmath";
 @final export class RowsArePixels {
   @inline s(_row: usize, group: usize, o: usize): v128 { return v128.load(group + o); }
   @inline q(row: usize, _group: usize, o: usize): v128 { return v128.load32_splat(row); }
-}
-/** Two scalars: s the row's, q the group's (with groups of one row, two per-row statistics: SimAM's). */
-@final export class RowAndGroupScalars {
-  @inline s(row: usize, _group: usize, _o: usize): v128 { return v128.load32_splat(row); }
-  @inline q(_row: usize, group: usize, _o: usize): v128 { return v128.load32_splat(group); }
 }
 
 // ---- operations: which operands they read, and what they compute ----
@@ -73,20 +67,6 @@ import { vexpNonPositive, vsigmoid } from "../vmath";
 @final export class BamAdd {
   @inline usesS(): bool { return true; } @inline usesQ(): bool { return true; } @inline usesR(): bool { return false; }
   @inline apply(x: v128, s: v128, q: v128, _r: v128): v128 { return f32x4.mul(f32x4.add(f32x4.splat(1), vsigmoid(f32x4.add(s, q))), x); }
-}
-/**
- * SimAM (Yang et al., ICML 2021): x·σ(e), e = (x − s)²·q + 0.5, s the plane's mean and
- * q = 1/(4·(var + λ)) ≥ 0 (λ ≥ 0): the official d / (4·(var + λ)) + 0.5 with the division a
- * product by the plane's reciprocal. As e ≥ 0.5 (or NaN, or +∞), x·σ(e) = x / (1 + e^−e) with
- * e^−e ≤ 1: one exponential of a non-positive argument and one division, no mirroring.
- */
-@final export class SimAMEnergy {
-  @inline usesS(): bool { return true; } @inline usesQ(): bool { return true; } @inline usesR(): bool { return false; }
-  @inline apply(x: v128, s: v128, q: v128, _r: v128): v128 {
-    const d = f32x4.sub(x, s);
-    const e = f32x4.add(f32x4.mul(f32x4.mul(d, d), q), f32x4.splat(0.5));
-    return f32x4.div(x, f32x4.add(f32x4.splat(1), vexpNonPositive(f32x4.neg(e))));
-  }
 }
 /** The SE residual block: r + x·s (the product, then the sum, as PyTorch rounds it). */
 @final export class MulSAddR {
@@ -157,9 +137,4 @@ export function f32_vscale_channel_cw(x: usize, hw: i32, s: usize, y: usize, beg
 /** y[n, c, i] = x[n, c, i]·q[n, i] for planes [begin, end) = n·C + c (sSE's spatial scaling by [N, 1, H, W]). */
 export function f32_vscale_spatial_cw(x: usize, c: i32, hw: i32, q: usize, y: usize, begin: i32, end: i32): void {
   scaleRows<MulQ, RowsAreChannels>(x, y, 0, <usize>hw << 2, hw, c, 0, q, <usize>hw << 2, begin, end);
-}
-
-/** y[p, i] = x[p, i]·σ((x[p, i] − mean[p])²·inv[p] + 0.5) for planes [begin, end) of hw floats, inv[p] ≥ 0 (SimAM's output pass). */
-export function f32_vsimam_cw(x: usize, hw: i32, mean: usize, inv: usize, y: usize, begin: i32, end: i32): void {
-  scaleRows<SimAMEnergy, RowAndGroupScalars>(x, y, 0, <usize>hw << 2, hw, 1, mean, inv, 4, begin, end);
 }
