@@ -9,9 +9,13 @@ import type { Layout } from "./validate.js";
 import { createBAM } from "./blocks/bam.js";
 import { createCBAM } from "./blocks/cbam.js";
 import { createCBAMBasicBlock } from "./blocks/cbam-basicblock.js";
+import { createCoordAttention } from "./blocks/coord-attention.js";
+import { createECA } from "./blocks/eca.js";
+import { createEffectiveSE } from "./blocks/effective-se.js";
 import { createSCSE } from "./blocks/scse.js";
 import { createSE, createCSE } from "./blocks/se.js";
 import { createSEResBlock } from "./blocks/se-resblock.js";
+import { createSimAM } from "./blocks/simam.js";
 import { createSSE } from "./blocks/sse.js";
 
 export interface BlockEntry {
@@ -46,6 +50,10 @@ export const blocks: readonly BlockEntry[] = Object.freeze([
   entry("bam", createBAM as never),
   entry("se_resblock", createSEResBlock as never),
   entry("cbam_basicblock", createCBAMBasicBlock as never, {}, 3),
+  entry("eca", createECA as never),
+  entry("effective_se", createEffectiveSE as never),
+  entry("simam", createSimAM as never),
+  entry("coord_attention", createCoordAttention as never),
 ]);
 
 /** The entry of the block named `name` (e.g. "CBAM") or whose golden folder is `name` (e.g. "cbam"). */
