@@ -14,11 +14,11 @@ export { Block, BlockBase, BlockIO, FusionBlock, type BlockFactory } from "./blo
 export { blocks, blockEntry, type BlockEntry } from "./registry.js";
 export { kernels, type Conv2dParams, type GlobalPool, type ChannelPool } from "./kernels.js";
 export { hasRelaxedSimd, loadModule, moduleFlavour, type ModuleFlavour, type WasmSource } from "./loader.js";
+export { loadSafetensors, parseSafetensors, type SafetensorsEntry, type SafetensorsFile } from "./safetensors.js";
+export type { Weights, WeightSpec } from "./weights.js";
+export type { Dims, Layout } from "./validate.js";
 export {
   fromCheckpoint, resolveCheckpoint, listCheckpointModules, checkpointSources, BlockChain, BlockChainIO,
   type CheckpointBlock, type CheckpointInput, type CheckpointModule, type CheckpointOptions, type ResolvedBlock, type ResolvedCheckpoint,
   type ShapedTensor, type StateDict,
 } from "./checkpoints/index.js";
-export { loadSafetensors, parseSafetensors, type SafetensorsEntry, type SafetensorsFile } from "./safetensors.js";
-export type { Weights, WeightSpec } from "./weights.js";
-export type { Dims, Layout } from "./validate.js";
