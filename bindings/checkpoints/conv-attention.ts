@@ -87,7 +87,7 @@ function splitAttention(name: string): SourceDef {
   return {
     name,
     block: "SplitAttention",
-    signature: ["conv.weight", "fc1.weight", "fc2.weight"],
+    signature: ["fc1.weight"],
     sizes: { reducedChannels: "I" },
     keys: (p) => [
       key("conv.weight", "RC", "Ig", "k", "k"),

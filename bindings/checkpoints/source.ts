@@ -59,7 +59,7 @@ export interface SourceDef {
   readonly name: string;
   /** The excite block(s) it maps to, e.g. "SE" (listCheckpointModules reports it). */
   readonly block: string;
-  /** Keys every state_dict of the source has (recognition looks for them); empty when it has no weights. */
+  /** Keys that mark where the source may sit: listCheckpointModules tries it at every prefix under which one of them is found (empty: no weights, never found). */
   readonly signature: readonly string[];
   /** excite size options and the symbols they fix, e.g. { channels: "C", reducedChannels: "R" }. */
   readonly sizes?: Readonly<Record<string, string>>;
