@@ -22,3 +22,8 @@ export { getThreads, setThreads, threadSupport, type ThreadSupport } from "./thr
 export { loadSafetensors, parseSafetensors, type SafetensorsEntry, type SafetensorsFile } from "./safetensors.js";
 export type { Weights, WeightSpec } from "./weights.js";
 export type { Dims, Layout } from "./validate.js";
+export {
+  fromCheckpoint, resolveCheckpoint, listCheckpointModules, checkpointSources, BlockChain, BlockChainIO,
+  type CheckpointBlock, type CheckpointInput, type CheckpointModule, type CheckpointOptions, type ResolvedBlock, type ResolvedCheckpoint,
+  type ShapedTensor, type StateDict,
+} from "./checkpoints/index.js";
