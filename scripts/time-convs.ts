@@ -1,0 +1,53 @@
+// GMAC/s of the k×k convolution (assembly/kernels/f32-conv2d.ts, run as the stages of
+// parts/conv-stages.ts) at the shapes of SK and ResNeSt: the dense 3×3 and the grouped 3×3
+// (groups 32, dilation 1 and 2). MACs = Cin/groups·k²·Cout·OH·OW; each shape's time is the
+// best and the median over rounds that alternate between the shapes (the call is planned once;
+// only its stages are timed, packing of the input included). On a shared machine the best is
+// the steadier figure.
+//
+//   npm run build && npx tsx scripts/time-convs.ts [rounds]
+
+import { CallRecord } from "../dist/call.js";
+import { convRecord, packWeights } from "../dist/conv-params.js";
+import { sharedHeap } from "../dist/memory.js";
+import { ParamRecord } from "../dist/params.js";
+
+const rounds = Number(process.argv[2] ?? 15);
+const heap = await sharedHeap();
+
+interface Shape { c: number; hw: number; groups: number; dil: number }
+const shapes: Shape[] = [
+  { c: 64, hw: 56, groups: 1, dil: 1 }, { c: 256, hw: 28, groups: 1, dil: 1 },
+  ...[64, 128, 256].flatMap((c) => [1, 2].map((dil) => ({ c, hw: c === 64 ? 56 : 28, groups: 32, dil }))),
+  { c: 128, hw: 56, groups: 32, dil: 1 },
+];
+
+const runs = shapes.map(({ c, hw, groups, dil }) => {
+  const kdim = (c / groups) * 9;
+  const weight = new Float32Array(c * kdim).map((_, i) => Math.sin(i) / Math.sqrt(kdim));
+  const conv = { cin: c, cout: c, kh: 3, kw: 3, padding: [dil, dil] as const, dilation: dil, groups, weight: "w", bias: "b" };
+  const pack = packWeights(heap, { w: weight, b: new Float32Array(c) }, [conv]);
+  const params = new ParamRecord(heap, convRecord(conv, pack));
+  const call = new CallRecord(heap, { plan: heap.wasm.f32_conv2d_nchw_plan, run: heap.wasm.f32_conv2d_nchw_run });
+  const x = heap.allocFloats(c * hw * hw), y = heap.allocFloats(c * hw * hw);
+  heap.f32.subarray(x >>> 2, (x >>> 2) + c * hw * hw).forEach((_, i, a) => (a[i] = Math.cos(i)));
+  const stages = call.plan(params.ptr, { x, y, n: 1, c, h: hw, w: hw }, "conv", [1, c, hw, hw]);
+  const macs = kdim * c * hw * hw;
+  return { label: `${groups === 1 ? "dense  " : `g${groups}    `.slice(0, 7)} 3×3 d${dil} C=${String(c).padEnd(3)} ${hw}×${hw}`, macs, run: () => call.run(stages), times: [] as number[] };
+});
+
+for (let round = -2; round < rounds; round++) {
+  for (const r of runs) {
+    // enough calls per sample to last a few milliseconds
+    const calls = Math.max(1, Math.round(2e7 / r.macs));
+    const t0 = performance.now();
+    for (let k = 0; k < calls; k++) r.run();
+    if (round >= 0) r.times.push((performance.now() - t0) / calls);
+  }
+}
+const median = (a: number[]) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
+for (const r of runs) {
+  const best = Math.min(...r.times), ms = median(r.times);
+  const gmacs = (t: number) => (r.macs / t / 1e6).toFixed(2).padStart(6);
+  console.log(`${r.label}  best ${best.toFixed(3).padStart(8)} ms ${gmacs(best)} GMAC/s   median ${ms.toFixed(3).padStart(8)} ms ${gmacs(ms)} GMAC/s`);
+}
