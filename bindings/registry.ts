@@ -11,6 +11,7 @@ import { createCBAMBasicBlock } from "./blocks/cbam-basicblock.js";
 import { createSCSE } from "./blocks/scse.js";
 import { createSE, createCSE } from "./blocks/se.js";
 import { createSEResBlock } from "./blocks/se-resblock.js";
+import { createSK } from "./blocks/sk.js";
 import { createSSE } from "./blocks/sse.js";
 
 export interface BlockEntry {
@@ -36,6 +37,7 @@ export const blocks: readonly BlockEntry[] = Object.freeze([
   entry("bam", createBAM as never),
   entry("se_resblock", createSEResBlock as never),
   entry("cbam_basicblock", createCBAMBasicBlock as never),
+  entry("sk", createSK as never),
 ]);
 
 /** The entry of the block named `name` (e.g. "CBAM") or whose golden folder is `name` (e.g. "cbam"). */

@@ -155,10 +155,10 @@ export function convSumsFloats(c: usize, n: i32, h: i32, w: i32): u64 {
 }
 
 /**
- * Σ over the bands of sums [n][bands][cout] (convCompute's): the plane sums of image img's
- * channels [c0, c0 + count) into out, in band order.
+ * Σ over the bands of sums [n][bands][cout] (convCompute's), in band order: the plane sums of
+ * image img's channels [c0, c0 + count) into out (added to it with `accumulate`).
  */
-export function convSumBands(c: usize, sums: usize, h: i32, w: i32, img: i32, c0: i32, count: i32, out: usize): void {
+export function convSumBands(c: usize, sums: usize, h: i32, w: i32, img: i32, c0: i32, count: i32, out: usize, accumulate: bool): void {
   const p = changetype<ConvParams>(c);
   const bands = bandsOf(p, h, w);
   const bandBytes = <usize>p.cout << 2;
@@ -167,7 +167,8 @@ export function convSumBands(c: usize, sums: usize, h: i32, w: i32, img: i32, c0
     let s: f32 = 0;
     let at = first + (<usize>j << 2);
     for (let b = 0; b < bands; b++, at += bandBytes) s += load<f32>(at);
-    store<f32>(out + (<usize>j << 2), s);
+    const o = out + (<usize>j << 2);
+    store<f32>(o, accumulate ? load<f32>(o) + s : s);
   }
 }
 
