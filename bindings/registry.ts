@@ -12,6 +12,7 @@ import { createSCSE } from "./blocks/scse.js";
 import { createSE, createCSE } from "./blocks/se.js";
 import { createSEResBlock } from "./blocks/se-resblock.js";
 import { createSK } from "./blocks/sk.js";
+import { createSplitAttention } from "./blocks/split-attention.js";
 import { createSSE } from "./blocks/sse.js";
 
 export interface BlockEntry {
@@ -38,6 +39,7 @@ export const blocks: readonly BlockEntry[] = Object.freeze([
   entry("se_resblock", createSEResBlock as never),
   entry("cbam_basicblock", createCBAMBasicBlock as never),
   entry("sk", createSK as never),
+  entry("split_attention", createSplitAttention as never),
 ]);
 
 /** The entry of the block named `name` (e.g. "CBAM") or whose golden folder is `name` (e.g. "cbam"). */
