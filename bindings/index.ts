@@ -9,6 +9,7 @@ export { createSEResBlock, type SEResBlockOptions } from "./blocks/se-resblock.j
 export { createCBAMBasicBlock, type CBAMBasicBlockOptions } from "./blocks/cbam-basicblock.js";
 export { createSK, type SKOptions } from "./blocks/sk.js";
 export { createSplitAttention, type SplitAttentionOptions } from "./blocks/split-attention.js";
+export { createGSoP, type GSoPOptions } from "./blocks/gsop.js";
 export type { CBAMOptions, CBAMPool, SpatialOrder } from "./parts/cbam-attention.js";
 export type { Activation, Pool } from "./parts/channel-gate.js";
 export type { Gate, HardSigmoidOptions } from "./gate.js";

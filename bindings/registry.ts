@@ -11,6 +11,7 @@ import { createCBAMBasicBlock } from "./blocks/cbam-basicblock.js";
 import { createSCSE } from "./blocks/scse.js";
 import { createSE, createCSE } from "./blocks/se.js";
 import { createSEResBlock } from "./blocks/se-resblock.js";
+import { createGSoP } from "./blocks/gsop.js";
 import { createSK } from "./blocks/sk.js";
 import { createSplitAttention } from "./blocks/split-attention.js";
 import { createSSE } from "./blocks/sse.js";
@@ -40,6 +41,7 @@ export const blocks: readonly BlockEntry[] = Object.freeze([
   entry("cbam_basicblock", createCBAMBasicBlock as never),
   entry("sk", createSK as never),
   entry("split_attention", createSplitAttention as never),
+  entry("gsop", createGSoP as never),
 ]);
 
 /** The entry of the block named `name` (e.g. "CBAM") or whose golden folder is `name` (e.g. "cbam"). */
