@@ -62,7 +62,7 @@ function intList(name: string, v: unknown, length: number, fallback: number[], o
   if (v.length !== length) throw new RangeError(`excite: ${NAME} option ${name} must have one entry per path (paths = ${length}), got ${v.length}`);
   v.forEach((k: unknown, i) => {
     if (typeof k !== "number" || !Number.isSafeInteger(k) || k < 1 || (odd && k % 2 === 0)) {
-      throw new RangeError(`excite: ${NAME} option ${name}[${i}] must be an ${what}${odd ? " (padding dilation·(k − 1)/2 keeps the size)" : ""}, got ${describe(k)}`);
+      throw new RangeError(`excite: ${NAME} option ${name}[${i}] must be ${odd ? "an" : "a"} ${what}${odd ? " (padding dilation·(k − 1)/2 keeps the size)" : ""}, got ${describe(k)}`);
     }
   });
   return [...v];
