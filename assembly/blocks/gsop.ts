@@ -14,7 +14,7 @@ import { ConvParams, convOutSize } from "../kernels/f32-conv2d";
 import { f32_dense, f32_dense_grouped } from "../kernels/f32-dense";
 import { f32_gemm_pack_nt, f32_syrk_mirror, f32_syrk_nt, gemmPackedFloats, syrkTiles } from "../kernels/f32-gemm";
 import { planeMean } from "../kernels/f32-gpool";
-import { MulS, RowsAreChannels, scaleRows } from "../kernels/f32-vscale";
+import { f32_vscale_channel_cw } from "../kernels/f32-vscale";
 import { f32_vsigmoid } from "../kernels/f32-vunary";
 import { CONV_SLOTS, convStagesPlan, convStagesRun } from "../parts/conv-stages";
 import { storeLanes } from "../simd";
@@ -95,8 +95,7 @@ export function gsop_run(params: usize, call: usize, stage: i32, begin: i32, end
       f32_vsigmoid(s, p.c, s);
     }
   } else if (kind == OUTPUT) {
-    const planeBytes = <usize>(h * w) << 2;
-    scaleRows<MulS, RowsAreChannels>(k.x, k.y, 0, planeBytes, h * w, 1, k.at(S), 0, 0, begin, end);
+    f32_vscale_channel_cw(k.x, h * w, k.at(S), k.y, begin, end);
   } else {
     convStagesRun(p.conv, k, kind - CONV_STAGES, k.x, k.at(T), n, h, w, CONV, begin, end);
   }

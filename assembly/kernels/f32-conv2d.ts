@@ -431,20 +431,40 @@ export function convPack(c: usize, x: usize, h: i32, w: i32, packed: usize, begi
 /**
  * Output rows of `ow` pixels for the 2 channels co, co + 1: the row at xb / y and, when `paired`,
  * the next one (inputs dx, outputs dy bytes further) in the same tiles; a row alone goes 16
- * pixels per tile (its last 8 or fewer computed twice over).
+ * pixels per tile (and its last 4-pixel pieces are computed twice over).
  */
 @inline function rows2(
   xb: usize, dx: usize, offs: usize, kdim: i32, wp: usize, y: usize, dy: usize, planeBytes: usize, ow: i32, bias: usize, co: i32, relu: bool, paired: bool,
 ): void {
   const b0 = biasSplat(bias, co), b1 = biasSplat(bias, co + 1);
+  const step = paired ? 8 : 16;
+  const dxFull: usize = paired ? dx : 32, dyFull: usize = paired ? dy : 32;
+  const dxTail: usize = paired ? dx : 0, dyTail: usize = paired ? dy : 0;
   let ox = 0;
-  if (paired) {
-    for (; ox + 8 <= ow; ox += 8) tile2x16(xb + (<usize>ox << 2), dx, offs, kdim, wp, y + (<usize>ox << 2), dy, planeBytes, b0, b1, relu);
-    for (; ox < ow; ox += 4) tile2x8(xb + (<usize>ox << 2), dx, offs, kdim, wp, y + (<usize>ox << 2), dy, planeBytes, b0, b1, relu, min(4, ow - ox));
-  } else {
-    for (; ox + 16 <= ow; ox += 16) tile2x16(xb + (<usize>ox << 2), 32, offs, kdim, wp, y + (<usize>ox << 2), 32, planeBytes, b0, b1, relu);
-    for (; ox + 8 <= ow; ox += 8) tile2x16(xb + (<usize>ox << 2), 0, offs, kdim, wp, y + (<usize>ox << 2), 0, planeBytes, b0, b1, relu);
-    for (; ox < ow; ox += 4) tile2x8(xb + (<usize>ox << 2), 0, offs, kdim, wp, y + (<usize>ox << 2), 0, planeBytes, b0, b1, relu, min(4, ow - ox));
+  for (; ox + step <= ow; ox += step) tile2x16(xb + (<usize>ox << 2), dxFull, offs, kdim, wp, y + (<usize>ox << 2), dyFull, planeBytes, b0, b1, relu);
+  for (; ox < ow; ox += 4) tile2x8(xb + (<usize>ox << 2), dxTail, offs, kdim, wp, y + (<usize>ox << 2), dyTail, planeBytes, b0, b1, relu, min(4, ow - ox));
+}
+
+/** How rowOfBlocks treats the blocks of 2. */
+const PAIRS_ALONE = 0, PAIRS_WITH_NEXT_ROW = 1, PAIRS_DONE = 2;
+
+/**
+ * One output row of blocks [b0, b1) of a group (weights wG, output row yRow of its first
+ * channel's plane, channels from coG): the blocks of 2 alone, with the next row, or skipped
+ * (done with the row before).
+ */
+function rowOfBlocks(
+  p: ConvParams, xb: usize, dx: usize, table: usize, kdim: i32, wG: usize, yRow: usize, dy: usize, planeBytes: usize,
+  len: i32, coG: i32, coutG: i32, b0: i32, b1: i32, pairs: i32,
+): void {
+  const relu = p.epilogue == EPILOGUE_RELU;
+  for (let blk = b0; blk < b1; blk++) {
+    const co = blockChannel(blk, coutG), width = blockWidth(co, coutG);
+    const wBlk = wG + (<usize>(co * kdim) << 2);
+    const yBlk = yRow + <usize>(coG + co) * planeBytes;
+    if (width == MR) row4(xb, table, kdim, wBlk, yBlk, planeBytes, len, p.bias, coG + co, relu);
+    else if (width == 1) row1(xb, table, kdim, wBlk, yBlk, len, p.bias, coG + co, relu);
+    else if (pairs != PAIRS_DONE) rows2(xb, dx, table, kdim, wBlk, yBlk, dy, planeBytes, len, p.bias, coG + co, relu, pairs == PAIRS_WITH_NEXT_ROW);
   }
 }
 
@@ -472,7 +492,7 @@ export function convCompute(c: usize, src: usize, table: usize, y: usize, h: i32
   // the packed copy holds cin channels per image; the input read in place, xChannels
   const imageFloats = <usize>(readsInPlace(p) ? p.xChannels : p.cin) * <usize>chanFloats;
   const planeBytes = <usize>outPlane << 2;
-  const relu = p.epilogue == EPILOGUE_RELU;
+  const hasPairs = coutG % MR >= 2;
   for (let item = begin; item < end; item++) {
     let rest = item;
     const band = rest % bands; rest /= bands;
@@ -489,31 +509,11 @@ export function convCompute(c: usize, src: usize, table: usize, y: usize, h: i32
       const xb = srcG + (<usize>(r * rowStep) << 2);
       const yRow = yImg + (<usize>(r * rowLen) << 2);
       const len = min(rowLen, outPlane - r * rowLen);
+      const dx = <usize>rowStep << 2, dy = <usize>rowLen << 2;
       // rows r and r + 1 share the tiles of the blocks of 2 when both are whole rows of the band
-      const paired = r + 1 < r1 && (r + 2) * rowLen <= outPlane;
-      let pairedNow = false;
-      for (let blk = b0; blk < b1; blk++) {
-        const co = blockChannel(blk, coutG), width = blockWidth(co, coutG);
-        const wBlk = wG + (<usize>(co * kdim) << 2);
-        const yBlk = yRow + <usize>(coG + co) * planeBytes;
-        if (width == MR) row4(xb, table, kdim, wBlk, yBlk, planeBytes, len, p.bias, coG + co, relu);
-        else if (width == 2) {
-          rows2(xb, <usize>rowStep << 2, table, kdim, wBlk, yBlk, <usize>rowLen << 2, planeBytes, len, p.bias, coG + co, relu, paired);
-          pairedNow = paired;
-        } else row1(xb, table, kdim, wBlk, yBlk, len, p.bias, coG + co, relu);
-      }
-      if (pairedNow) {
-        // the next row of the other blocks
-        const xn = xb + (<usize>rowStep << 2), yn = yRow + (<usize>rowLen << 2);
-        for (let blk = b0; blk < b1; blk++) {
-          const co = blockChannel(blk, coutG), width = blockWidth(co, coutG);
-          const wBlk = wG + (<usize>(co * kdim) << 2);
-          const yBlk = yn + <usize>(coG + co) * planeBytes;
-          if (width == MR) row4(xn, table, kdim, wBlk, yBlk, planeBytes, len, p.bias, coG + co, relu);
-          else if (width == 1) row1(xn, table, kdim, wBlk, yBlk, len, p.bias, coG + co, relu);
-        }
-        r++;
-      }
+      const paired = hasPairs && r + 1 < r1 && (r + 2) * rowLen <= outPlane;
+      rowOfBlocks(p, xb, dx, table, kdim, wG, yRow, dy, planeBytes, len, coG, coutG, b0, b1, paired ? PAIRS_WITH_NEXT_ROW : PAIRS_ALONE);
+      if (paired) rowOfBlocks(p, xb + dx, dx, table, kdim, wG, yRow + dy, dy, planeBytes, len, coG, coutG, b0, b1, PAIRS_DONE), r++;
     }
     if (p.epilogue == EPILOGUE_SIGMOID || sums) {
       // what this item wrote (its rows of its channels), while it is in cache: σ of it, or its sums
