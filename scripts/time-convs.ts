@@ -1,19 +1,30 @@
 // GMAC/s of the k×k convolution (assembly/kernels/f32-conv2d.ts, run as the stages of
 // parts/conv-stages.ts) at the shapes of SK and ResNeSt: the dense 3×3 and the grouped 3×3
-// (groups 32, dilation 1 and 2). MACs = Cin/groups·k²·Cout·OH·OW; each shape's time is the
-// best and the median over rounds that alternate between the shapes (the call is planned once;
-// only its stages are timed, packing of the input included). On a shared machine the best is
-// the steadier figure.
+// (groups 32, dilation 1 and 2). MACs = Cin/groups·k²·Cout·OH·OW. The call is planned once and
+// its stages timed, the input's pack included; rounds alternate between every shape (and, with
+// --base=<file.wasm>, between this build and another build of the module, e.g. main's), and the
+// best and the median over the rounds are reported: on a shared machine the best is the
+// steadier figure.
 //
-//   npm run build && npx tsx scripts/time-convs.ts [rounds]
+//   npm run build && npx tsx scripts/time-convs.ts [rounds] [--base=/path/to/excite.wasm]
 
+import { readFileSync } from "node:fs";
+import { instantiateSync } from "@assemblyscript/loader";
+import type { ExciteExports } from "../dist/abi.js";
 import { CallRecord } from "../dist/call.js";
 import { convRecord, packWeights } from "../dist/conv-params.js";
-import { sharedHeap } from "../dist/memory.js";
+import { Heap, sharedHeap } from "../dist/memory.js";
 import { ParamRecord } from "../dist/params.js";
 
-const rounds = Number(process.argv[2] ?? 15);
-const heap = await sharedHeap();
+const args = process.argv.slice(2);
+const rounds = Number(args.find((a) => !a.startsWith("--")) ?? 15);
+const basePath = args.find((a) => a.startsWith("--base="))?.slice(7);
+
+const modules: Array<[string, Heap]> = [["this build", await sharedHeap()]];
+if (basePath) {
+  const { instance } = instantiateSync(new WebAssembly.Module(readFileSync(basePath)), {});
+  modules.push(["base", new Heap(instance.exports as unknown as ExciteExports)]);
+}
 
 interface Shape { c: number; hw: number; groups: number; dil: number }
 const shapes: Shape[] = [
@@ -22,7 +33,7 @@ const shapes: Shape[] = [
   { c: 128, hw: 56, groups: 32, dil: 1 },
 ];
 
-const runs = shapes.map(({ c, hw, groups, dil }) => {
+const runs = modules.flatMap(([build, heap]) => shapes.map(({ c, hw, groups, dil }) => {
   const kdim = (c / groups) * 9;
   const weight = new Float32Array(c * kdim).map((_, i) => Math.sin(i) / Math.sqrt(kdim));
   const conv = { cin: c, cout: c, kh: 3, kw: 3, padding: [dil, dil] as const, dilation: dil, groups, weight: "w", bias: "b" };
@@ -33,8 +44,9 @@ const runs = shapes.map(({ c, hw, groups, dil }) => {
   heap.f32.subarray(x >>> 2, (x >>> 2) + c * hw * hw).forEach((_, i, a) => (a[i] = Math.cos(i)));
   const stages = call.plan(params.ptr, { x, y, n: 1, c, h: hw, w: hw }, "conv", [1, c, hw, hw]);
   const macs = kdim * c * hw * hw;
-  return { label: `${groups === 1 ? "dense  " : `g${groups}    `.slice(0, 7)} 3×3 d${dil} C=${String(c).padEnd(3)} ${hw}×${hw}`, macs, run: () => call.run(stages), times: [] as number[] };
-});
+  const kind = groups === 1 ? "dense" : `g${groups}`;
+  return { label: `${build.padEnd(10)} ${kind.padEnd(5)} 3×3 d${dil} C=${String(c).padEnd(3)} ${hw}×${hw}`, macs, run: () => call.run(stages), times: [] as number[] };
+}));
 
 for (let round = -2; round < rounds; round++) {
   for (const r of runs) {

@@ -445,26 +445,33 @@ export function convPack(c: usize, x: usize, h: i32, w: i32, packed: usize, begi
   for (; ox < ow; ox += 4) tile2x8(xb + (<usize>ox << 2), dxTail, offs, kdim, wp, y + (<usize>ox << 2), dyTail, planeBytes, b0, b1, relu, min(4, ow - ox));
 }
 
-/** How rowOfBlocks treats the blocks of 2. */
-const PAIRS_ALONE = 0, PAIRS_WITH_NEXT_ROW = 1, PAIRS_DONE = 2;
-
 /**
- * One output row of blocks [b0, b1) of a group (weights wG, output row yRow of its first
- * channel's plane, channels from coG): the blocks of 2 alone, with the next row, or skipped
- * (done with the row before).
+ * Output rows [r0, r1) of blocks [b0, b1) of a group: its tapped input srcG (rows rowStep floats
+ * apart), its weights wG, its output yImg (rows rowLen floats apart, the last one ending at the
+ * plane's end), channels from coG. Where the group has a block of 2 and rows r and r + 1 are
+ * both whole, the block of 2 computes them together and the other blocks follow row by row.
  */
-function rowOfBlocks(
-  p: ConvParams, xb: usize, dx: usize, table: usize, kdim: i32, wG: usize, yRow: usize, dy: usize, planeBytes: usize,
-  len: i32, coG: i32, coutG: i32, b0: i32, b1: i32, pairs: i32,
+function bandOfBlocks(
+  p: ConvParams, srcG: usize, rowStep: i32, table: usize, kdim: i32, wG: usize, yImg: usize, rowLen: i32, outPlane: i32,
+  coG: i32, coutG: i32, b0: i32, b1: i32, r0: i32, r1: i32,
 ): void {
-  const relu = p.epilogue == EPILOGUE_RELU;
-  for (let blk = b0; blk < b1; blk++) {
-    const co = blockChannel(blk, coutG), width = blockWidth(co, coutG);
-    const wBlk = wG + (<usize>(co * kdim) << 2);
-    const yBlk = yRow + <usize>(coG + co) * planeBytes;
-    if (width == MR) row4(xb, table, kdim, wBlk, yBlk, planeBytes, len, p.bias, coG + co, relu);
-    else if (width == 1) row1(xb, table, kdim, wBlk, yBlk, len, p.bias, coG + co, relu);
-    else if (pairs != PAIRS_DONE) rows2(xb, dx, table, kdim, wBlk, yBlk, dy, planeBytes, len, p.bias, coG + co, relu, pairs == PAIRS_WITH_NEXT_ROW);
+  const relu = p.epilogue == EPILOGUE_RELU, hasPairs = coutG % MR >= 2;
+  const planeBytes = <usize>outPlane << 2, dx = <usize>rowStep << 2, dy = <usize>rowLen << 2;
+  for (let r = r0; r < r1; r++) {
+    const xb = srcG + <usize>r * dx, yRow = yImg + <usize>r * dy;
+    const len = min(rowLen, outPlane - r * rowLen);
+    const paired = hasPairs && r + 1 < r1 && (r + 2) * rowLen <= outPlane;
+    for (let q = 0; q <= <i32>paired; q++) {
+      for (let blk = b0; blk < b1; blk++) {
+        const co = blockChannel(blk, coutG), width = blockWidth(co, coutG);
+        const wBlk = wG + (<usize>(co * kdim) << 2);
+        const x = xb + <usize>q * dx, yBlk = yRow + <usize>q * dy + <usize>(coG + co) * planeBytes;
+        if (width == MR) row4(x, table, kdim, wBlk, yBlk, planeBytes, len, p.bias, coG + co, relu);
+        else if (width == 1) row1(x, table, kdim, wBlk, yBlk, len, p.bias, coG + co, relu);
+        else if (q == 0) rows2(x, dx, table, kdim, wBlk, yBlk, dy, planeBytes, len, p.bias, coG + co, relu, paired);
+      }
+    }
+    r += <i32>paired;
   }
 }
 
@@ -492,7 +499,6 @@ export function convCompute(c: usize, src: usize, table: usize, y: usize, h: i32
   // the packed copy holds cin channels per image; the input read in place, xChannels
   const imageFloats = <usize>(readsInPlace(p) ? p.xChannels : p.cin) * <usize>chanFloats;
   const planeBytes = <usize>outPlane << 2;
-  const hasPairs = coutG % MR >= 2;
   for (let item = begin; item < end; item++) {
     let rest = item;
     const band = rest % bands; rest /= bands;
@@ -505,16 +511,7 @@ export function convCompute(c: usize, src: usize, table: usize, y: usize, h: i32
     const yImg = y + <usize>img * <usize>p.cout * planeBytes;
     const b0 = ck * chunk, b1 = min(blocks, b0 + chunk);
     const r0 = band * BAND_ROWS, r1 = min(rows, r0 + BAND_ROWS);
-    for (let r = r0; r < r1; r++) {
-      const xb = srcG + (<usize>(r * rowStep) << 2);
-      const yRow = yImg + (<usize>(r * rowLen) << 2);
-      const len = min(rowLen, outPlane - r * rowLen);
-      const dx = <usize>rowStep << 2, dy = <usize>rowLen << 2;
-      // rows r and r + 1 share the tiles of the blocks of 2 when both are whole rows of the band
-      const paired = hasPairs && r + 1 < r1 && (r + 2) * rowLen <= outPlane;
-      rowOfBlocks(p, xb, dx, table, kdim, wG, yRow, dy, planeBytes, len, coG, coutG, b0, b1, paired ? PAIRS_WITH_NEXT_ROW : PAIRS_ALONE);
-      if (paired) rowOfBlocks(p, xb + dx, dx, table, kdim, wG, yRow + dy, dy, planeBytes, len, coG, coutG, b0, b1, PAIRS_DONE), r++;
-    }
+    bandOfBlocks(p, srcG, rowStep, table, kdim, wG, yImg, rowLen, outPlane, coG, coutG, b0, b1, r0, r1);
     if (p.epilogue == EPILOGUE_SIGMOID || sums) {
       // what this item wrote (its rows of its channels), while it is in cache: σ of it, or its sums
       const co0 = coG + blockChannel(b0, coutG), co1 = coG + (b1 < blocks ? blockChannel(b1, coutG) : coutG);
