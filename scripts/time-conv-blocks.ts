@@ -1,27 +1,17 @@
 // Time per call of SK, split attention and GSoP (zero-copy io.run() and copying run()) beside a
 // plain TypedArray.set of the input tensor, on [1, 64, 56, 56] and [1, 256, 28, 28]: the best
 // and the median over rounds that alternate between the blocks. Weights are deterministic values
-// for the keys each block's weightSpecs lists (batch-norm variances kept positive).
+// for the keys each block's weightSpecs lists.
 //
 //   npm run build && npx tsx scripts/time-conv-blocks.ts [rounds]
 
 import { type Block, type BlockFactory, createGSoP, createSK, createSplitAttention } from "../dist/index.js";
+import { deterministicWeights } from "./deterministic-weights.js";
 
 const rounds = Number(process.argv[2] ?? 15);
 
-function weightsFor(create: BlockFactory<never, Block>, options: Record<string, unknown>): Record<string, Float32Array> {
-  let s = 12345;
-  const out: Record<string, Float32Array> = {};
-  for (const { key, shape } of create.weightSpecs(options as never)) {
-    const a = new Float32Array(shape.reduce((p, q) => p * q, 1));
-    for (let i = 0; i < a.length; i++) {
-      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-      a[i] = key.endsWith("running_var") ? 0.5 + s / 2 ** 32 : (s / 2 ** 32 - 0.5) * 0.2;
-    }
-    out[key] = a;
-  }
-  return out;
-}
+const weightsFor = (create: BlockFactory<never, Block>, options: Record<string, unknown>) =>
+  deterministicWeights(create.weightSpecs(options as never).map(({ key, shape }) => [key, shape.reduce((p, q) => p * q, 1)] as const));
 
 const median = (a: number[]) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
 

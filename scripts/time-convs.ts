@@ -9,7 +9,6 @@
 //   npm run build && npx tsx scripts/time-convs.ts [rounds] [--base=/path/to/excite.wasm]
 
 import { readFileSync } from "node:fs";
-import { instantiateSync } from "@assemblyscript/loader";
 import type { ExciteExports } from "../dist/abi.js";
 import { CallRecord } from "../dist/call.js";
 import { convRecord, packWeights } from "../dist/conv-params.js";
@@ -22,7 +21,9 @@ const basePath = args.find((a) => a.startsWith("--base="))?.slice(7);
 
 const modules: Array<[string, Heap]> = [["this build", await sharedHeap()]];
 if (basePath) {
-  const { instance } = instantiateSync(new WebAssembly.Module(readFileSync(basePath)), {});
+  // an older build may import env.abort (AssemblyScript's assertion hook)
+  const abort = () => { throw new Error("the base module aborted"); };
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(basePath)), { env: { abort } });
   modules.push(["base", new Heap(instance.exports as unknown as ExciteExports)]);
 }
 

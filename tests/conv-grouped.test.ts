@@ -4,73 +4,12 @@
 // band or a pointwise segment, goes 16 pixels per tile), widths below, at and above the 4-, 8-
 // and 16-pixel tiles, heights around the 4-row bands, dilation 1 and 2, stride 2, pointwise
 // planes longer than a 1024-pixel segment, and an input read from a slice of a wider tensor
-// (xChannels). Outputs are prefilled with a NaN pattern and followed by a guard zone; each
-// call is also run with its stages split at arbitrary item boundaries, which must give the
-// same bytes.
+// (xChannels). helpers/conv-check.ts prefills the outputs with a NaN pattern followed by a
+// guard zone, and runs each call with its stages split at arbitrary item boundaries too, which
+// must give the same bytes.
 
-import test, { type ExecutionContext } from "ava";
-import { CallRecord } from "../dist/call.js";
-import { convRecord } from "../dist/conv-params.js";
-import { sharedHeap } from "../dist/memory.js";
-import { ParamRecord } from "../dist/params.js";
-import { type Conv, referenceConv2d } from "./helpers/conv-reference.js";
-import { splitStages } from "./helpers/stages.js";
-import { Arena, values, wasm } from "./helpers/wasm.js";
-
-const heap = await sharedHeap();
-
-/** `spec` on an input that is channels [offset, offset + cin) of a tensor of `xChannels` channels. */
-function check(t: ExecutionContext, spec: Conv & { xChannels?: number; offset?: number }): void {
-  const c: Required<Conv> = { sh: 1, sw: 1, dh: 1, dw: 1, ph: 0, pw: 0, groups: 1, bias: false, relu: false, pre: false, ...spec };
-  const xChannels = spec.xChannels ?? c.cin, offset = spec.offset ?? 0;
-  const what = JSON.stringify(spec);
-  const kdim = (c.cin / c.groups) * c.kh * c.kw;
-  const full = values(c.n * xChannels * c.h * c.w, c.h * 31 + c.w + c.groups);
-  const plane = c.h * c.w;
-  const x = new Float32Array(c.n * c.cin * plane);
-  for (let i = 0; i < c.n; i++) x.set(full.subarray((i * xChannels + offset) * plane, (i * xChannels + offset + c.cin) * plane), i * c.cin * plane);
-  const wt = values(c.cout * kdim, kdim + c.cout).map((v) => v / Math.sqrt(kdim));
-  const bias = c.bias ? values(c.cout, 7) : null;
-  const ref = referenceConv2d(c, x, wt, bias);
-  const a = new Arena();
-  const call = new CallRecord(heap, { plan: wasm.f32_conv2d_nchw_plan, run: wasm.f32_conv2d_nchw_run });
-  let record: ParamRecord | undefined;
-  try {
-    const xp = a.put(full), wRaw = a.put(wt), wp = a.fresh(wt.length);
-    wasm.f32_conv2d_pack(wRaw, c.cout, kdim, c.groups, wp);
-    t.deepEqual(a.unwritten(wp, wt.length), [], `${what}: packed weights fully written`);
-    t.true(a.guardIntact(wp, wt.length), `${what}: the pack wrote past its end`);
-    const bp = bias ? a.put(bias) : 0;
-    record = new ParamRecord(heap, convRecord({
-      cin: c.cin, cout: c.cout, kh: c.kh, kw: c.kw, stride: [c.sh, c.sw], padding: [c.ph, c.pw], dilation: [c.dh, c.dw], groups: c.groups,
-      epilogue: c.relu ? 1 : 0, weight: "w", bias: bias ? "b" : undefined, inputChannels: xChannels,
-    }, { ptr: (key) => (key === "w" ? wp : bp) }));
-    const outputs = [false, true].map((split) => {
-      const yp = a.fresh(ref.y.length);
-      const restore = split ? splitStages(call, c.w * 13 + c.h) : () => {};
-      try {
-        call.run(call.plan(record!.ptr, { x: xp + offset * plane * 4, y: yp, n: c.n, c: xChannels, h: c.h, w: c.w }, "conv", [c.n, c.cin, c.h, c.w]));
-      } finally {
-        restore();
-      }
-      t.deepEqual(a.unwritten(yp, ref.y.length), [], `${what}: unwritten outputs`);
-      t.true(a.guardIntact(yp, ref.y.length), `${what}: wrote past the output`);
-      return a.read(yp, ref.y.length);
-    });
-    const got = outputs[0];
-    let bad = -1;
-    for (let i = 0; i < got.length && bad < 0; i++) {
-      // float32 accumulation of K terms: within a few K·2^-24 of Σ|w·x|
-      if (!(Math.abs(got[i] - ref.y[i]) <= 1e-6 + 2e-5 * ref.mag[i])) bad = i;
-    }
-    t.is(bad, -1, `${what}: element ${bad} is ${got[bad]}, expected ${ref.y[bad]}`);
-    t.deepEqual(new Uint32Array(outputs[1].buffer), new Uint32Array(got.buffer), `${what}: split stages give the same bytes`);
-  } finally {
-    record?.free();
-    call.free();
-    a.free();
-  }
-}
+import test from "ava";
+import { checkConv as check } from "./helpers/conv-check.js";
 
 test("output channels per group 1 to 10: blocks of 4, 2 and 1", (t) => {
   for (const coutG of [1, 2, 3, 4, 5, 6, 7, 8, 10]) {

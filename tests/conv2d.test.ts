@@ -1,47 +1,11 @@
-// f32_conv2d_nchw (with f32_conv2d_pack) against a double-precision reference: padding at the
-// borders, dilation, stride, groups, odd and rectangular sizes, output rows below, at and above
-// the 8- and 4-pixel tiles, channel counts around the 4-channel block, bias, the ReLU epilogue
+// The convolution's staged entry f32_conv2d_nchw_plan/run (with f32_conv2d_pack) against a
+// double-precision reference: padding at the borders, dilation, stride, groups, odd and
+// rectangular sizes, output rows below, at and above the 8- and 4-pixel tiles, channel counts around the 4-channel block, bias, the ReLU epilogue
 // and the fused input transform. Outputs are prefilled with a NaN pattern and followed by a
-// guard zone, so an unwritten element or a write past the end fails.
+// guard zone, so an unwritten element or a write past the end fails (helpers/conv-check.ts).
 
-import test, { type ExecutionContext } from "ava";
-import { type Conv, referenceConv2d } from "./helpers/conv-reference.js";
-import { Arena, values, wasm } from "./helpers/wasm.js";
-
-function check(t: ExecutionContext, spec: Conv): void {
-  const c: Required<Conv> = { sh: 1, sw: 1, dh: 1, dw: 1, ph: 0, pw: 0, groups: 1, bias: false, relu: false, pre: false, ...spec };
-  const what = JSON.stringify(spec);
-  const cinG = c.cin / c.groups, kdim = cinG * c.kh * c.kw;
-  const x = values(c.n * c.cin * c.h * c.w, c.h * 31 + c.w);
-  const wt = values(c.cout * kdim, kdim + c.cout).map((v) => v / Math.sqrt(kdim));
-  const bias = c.bias ? values(c.cout, 7) : null;
-  const scale = values(c.cin, 11), shift = values(c.cin, 13);
-  const ref = referenceConv2d(c, x, wt, bias, scale, shift);
-  const a = new Arena();
-  try {
-    const xp = a.put(x), wRaw = a.put(wt), wp = a.fresh(wt.length);
-    wasm.f32_conv2d_pack(wRaw, c.cout, kdim, c.groups, wp);
-    t.deepEqual(a.unwritten(wp, wt.length), [], `${what}: packed weights fully written`);
-    const bp = bias ? a.put(bias) : 0;
-    const sp = c.pre ? a.put(scale) : 0, tp = c.pre ? a.put(shift) : 0;
-    const scratchBytes = wasm.f32_conv2d_nchw_scratch_bytes(c.cin, c.h, c.w, c.kh, c.kw, c.sh, c.sw, c.dh, c.dw, c.ph, c.pw, c.groups, sp);
-    const scratch = a.fresh(Math.ceil(scratchBytes / 4));
-    const yp = a.fresh(ref.y.length);
-    wasm.f32_conv2d_nchw(xp, c.n, c.cin, c.h, c.w, wp, bp, c.cout, c.kh, c.kw, c.sh, c.sw, c.dh, c.dw, c.ph, c.pw, c.groups, c.relu, sp, tp, scratch, yp);
-    t.deepEqual(a.unwritten(yp, ref.y.length), [], `${what}: unwritten outputs`);
-    t.true(a.guardIntact(yp, ref.y.length), `${what}: wrote past the output`);
-    t.true(a.guardIntact(scratch, Math.ceil(scratchBytes / 4)), `${what}: wrote past the scratch`);
-    const got = a.read(yp, ref.y.length);
-    let bad = -1;
-    for (let i = 0; i < got.length && bad < 0; i++) {
-      // float32 accumulation of K terms: within a few K·2^-24 of Σ|w·x| (K ≤ 200 here)
-      if (!(Math.abs(got[i] - ref.y[i]) <= 1e-6 + 2e-5 * ref.mag[i])) bad = i;
-    }
-    t.is(bad, -1, `${what}: element ${bad} is ${got[bad]}, expected ${ref.y[bad]}`);
-  } finally {
-    a.free();
-  }
-}
+import test from "ava";
+import { checkConv as check } from "./helpers/conv-check.js";
 
 test("3×3, padding 1, output rows of every width around the 8- and 4-pixel tiles", (t) => {
   for (const w of [1, 2, 3, 4, 5, 7, 8, 9, 12, 13, 16, 17]) check(t, { n: 1, cin: 3, h: 3, w, cout: 5, kh: 3, kw: 3, ph: 1, pw: 1 });

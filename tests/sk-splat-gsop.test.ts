@@ -5,7 +5,7 @@
 // attDim 40, stride 2, and a t whose mean is large beside its spread) against double-precision
 // references written from SPEC §3.
 
-import test from "ava";
+import test, { type ExecutionContext } from "ava";
 import { blockEntry, createGSoP, createSK, createSplitAttention } from "../dist/index.js";
 import { err, smallestGolden } from "./helpers/bad-input.js";
 import { assertClose, SPEC_TOLERANCE } from "./helpers/close.js";
@@ -14,7 +14,7 @@ import { goldenCases, readGolden, runGolden } from "./helpers/golden.js";
 import { callOf, splitStages } from "./helpers/stages.js";
 import { values } from "./helpers/wasm.js";
 
-const bad = async (folder: string, cases: Array<[Record<string, unknown>, ReturnType<typeof err>]>, t: Parameters<Parameters<typeof test>[1]>[0]) => {
+const bad = async (folder: string, cases: Array<[Record<string, unknown>, ReturnType<typeof err>]>, t: ExecutionContext) => {
   const g = smallestGolden(folder);
   for (const [change, expectation] of cases) {
     await t.throwsAsync(blockEntry(folder).create({ ...g.options, ...change } as never, g.weights), expectation, JSON.stringify(change));
