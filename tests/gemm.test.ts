@@ -1,7 +1,7 @@
-// f32_gemm_pack_nt, f32_gemm_nt (C = A·Bᵀ, both K-contiguous) and the symmetric f32_syrk_nt +
-// f32_syrk_mirror (C = alpha·A·Aᵀ) against a double-precision reference, at m, n, k below, at and
-// above the 4×8 tile and the 4-wide transpose of the pack, each work range split in pieces run
-// last first. Outputs are prefilled with a NaN pattern and followed by a guard zone.
+// f32_gemm_pack_nt, f32_gemm_nt (C = A·Bᵀ, both K-contiguous, both packed) and the symmetric
+// f32_syrk_nt + f32_syrk_mirror (C = alpha·A·Aᵀ) against a double-precision reference, at m, n, k
+// below, at and above the 4×8 tile and the 4-wide transpose of the pack, each work range split in
+// pieces run last first. Outputs are prefilled with a NaN pattern and followed by a guard zone.
 
 import test, { type ExecutionContext } from "ava";
 import { Arena, values, wasm } from "./helpers/wasm.js";
@@ -73,9 +73,9 @@ test("f32_gemm_nt: C = A·Bᵀ at m, n, k around the 4×8 tile", (t) => {
         const ar = new Arena();
         try {
           const a = values(m * k, m * 31 + k), b = values(n * k, n * 17 + k + 1);
-          const packed = pack(t, ar, ar.put(b), n, k, what);
+          const pa = pack(t, ar, ar.put(a), m, k, what), pb = pack(t, ar, ar.put(b), n, k, what);
           const c = ar.fresh(m * n);
-          inPieces(Math.ceil(m / 4) * panels(n), (begin, end) => wasm.f32_gemm_nt(ar.put(a), packed, m, n, k, c, begin, end));
+          inPieces(Math.ceil(m / 4) * panels(n), (begin, end) => wasm.f32_gemm_nt(pa, pb, m, n, k, c, begin, end));
           t.deepEqual(ar.unwritten(c, m * n), [], `${what}: unwritten`);
           t.true(ar.guardIntact(c, m * n), `${what}: wrote past C`);
           assertProduct(t, ar.read(c, m * n), reference(a, b, m, n, k), k, what);
@@ -94,13 +94,12 @@ test("f32_syrk_nt + f32_syrk_mirror: C = alpha·A·Aᵀ, exactly symmetric", (t)
       const ar = new Arena();
       try {
         const a = values(m * k, m * 13 + k), alpha = 1 / k;
-        const ap = ar.put(a);
-        const packed = pack(t, ar, ap, m, k, what);
+        const packed = pack(t, ar, ar.put(a), m, k, what);
         const c = ar.fresh(m * m);
         // the tiles reaching the diagonal or above: panel np has those of rows < 8·np + 8
         let tiles = 0;
         for (let np = 0; np < panels(m); np++) tiles += Math.min(Math.ceil(m / 4), 2 * np + 2);
-        inPieces(tiles, (begin, end) => wasm.f32_syrk_nt(ap, packed, m, k, alpha, c, begin, end));
+        inPieces(tiles, (begin, end) => wasm.f32_syrk_nt(packed, m, k, alpha, c, begin, end));
         inPieces(m, (begin, end) => wasm.f32_syrk_mirror(c, m, begin, end));
         t.deepEqual(ar.unwritten(c, m * m), [], `${what}: unwritten`);
         t.true(ar.guardIntact(c, m * m), `${what}: wrote past C`);

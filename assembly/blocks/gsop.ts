@@ -5,8 +5,9 @@
 // Σ = (1/M)·(t − μ)(t − μ)ᵀ, the biased covariance, [d][d]; r[4i + j] = W'[4i + j]·Σ[i] + b'
 // (row_conv_group with row_bn folded); y = x·σ(fc_adapt_channels(r)).
 // The official X·Î·Xᵀ (Î = I/M − 1/M²) centres t implicitly; here t is centred first, then
-// multiplied by its transpose (f32-gemm.ts: the tiles on and above the diagonal, mirrored), which
-// keeps the digits that a one-pass formula loses when a channel's mean is large beside its spread.
+// multiplied by its transpose (f32-gemm.ts: 4×8 tiles on t's panels, those on and above the
+// diagonal, mirrored), which keeps the digits that a one-pass formula loses when a channel's
+// mean is large beside its spread.
 // x is read twice (the conv's pack applies the leading ReLU; the output pass), y written once.
 
 import { Call } from "../call";
@@ -82,7 +83,7 @@ export function gsop_run(params: usize, call: usize, stage: i32, begin: i32, end
       const img = i / per, first = i % per, last = min(per, first + end - i);
       const t = k.at(T) + <usize>img * tBytes, packed = k.at(PANELS) + <usize>img * panelBytes, cov = k.at(COV) + <usize>img * covBytes;
       if (kind == PACK) f32_gemm_pack_nt(t, d, m, packed, first, last);
-      else if (kind == PRODUCT) f32_syrk_nt(t, packed, d, m, <f32>1 / <f32>m, cov, first, last);
+      else if (kind == PRODUCT) f32_syrk_nt(packed, d, m, <f32>1 / <f32>m, cov, first, last);
       else f32_syrk_mirror(cov, d, first, last);
       i += last - first;
     }

@@ -1,12 +1,13 @@
-// f32-gemm: matrix–matrix products C = alpha·A·Bᵀ with A [m][k] and B [n][k] both K-contiguous
+// f32-gemm: matrix–matrix products C = A·Bᵀ with A [m][k] and B [n][k] both K-contiguous
 // ("NT"), and the symmetric C = alpha·A·Aᵀ (GSoP's covariance, Gao et al., arXiv 1811.12006).
 //
-// The organisation of XNNPACK's f32-gemm 4x8 "loadsplat" micro-kernels: B is packed once into
-// panels of 8 rows laid out [k][8] (f32_gemm_pack_nt, zero rows past n), A is read where it is.
-// A tile is 4 rows × 8 columns of C in 8 v128 accumulators: per k, 4 splats of A[i][k], the 2
-// vectors of the panel's row k, 8 multiply-adds. A tile's rows past m read row m − 1 again and
-// are not stored; its columns past n are stored lane by lane. Each C element is one tile's dot
-// product in k order, whatever the split of the tiles over work items.
+// The organisation of XNNPACK's f32-gemm 4x8 "loadsplat" micro-kernels: A and B are packed into
+// panels of 8 rows laid out [k][8] (f32_gemm_pack_nt, zero rows past the last; for A·Aᵀ one
+// packing serves both). A tile is 4 rows × 8 columns of C in 8 v128 accumulators: per k, 4
+// splats of A[i][k] and the 2 vectors of B's row k, each at a fixed offset from one pointer,
+// 8 multiply-adds. A tile's rows past m and columns past n are not stored (its columns lane by
+// lane). Each C element is one tile's dot product in k order, whatever the split of the tiles
+// over work items.
 
 import { madd, storeLanes } from "../simd";
 
@@ -85,27 +86,31 @@ export function f32_gemm_pack_nt(b: usize, n: i32, k: i32, packed: usize, begin:
   }
 }
 
-/** Tile (mt, np) of C [m][ldc] = alpha·A·Bᵀ, A [m][k] (row stride k), `packed` B's panels. */
-function gemmTile(a: usize, packed: usize, m: i32, n: i32, k: i32, alpha: f32, c: usize, ldc: i32, mt: i32, np: i32): void {
-  const rowBytes = <usize>k << 2;
-  const i0 = mt * MR, j0 = np * NR;
-  const a0 = a + <usize>i0 * rowBytes;
-  const a1 = i0 + 1 < m ? a0 + rowBytes : a0, a2 = i0 + 2 < m ? a0 + rowBytes * 2 : a0, a3 = i0 + 3 < m ? a0 + rowBytes * 3 : a0;
-  let bp = packed + <usize>np * (rowBytes << 3);
+/**
+ * Tile (mt, np) of C [m][ldc] = alpha·A·Bᵀ, A and B as panels (f32_gemm_pack_nt): the tile's 4
+ * rows of A are half of panel mt/2, so per k both operands are read at fixed offsets from one
+ * pointer each (4 splats of A, 2 vectors of B).
+ */
+function gemmTile(pa: usize, pb: usize, m: i32, n: i32, k: i32, alpha: f32, c: usize, ldc: i32, mt: i32, np: i32): void {
+  const panelBytes = <usize>k << 5;
+  let ap = pa + <usize>(mt >> 1) * panelBytes + (<usize>(mt & 1) << 4);
+  let bp = pb + <usize>np * panelBytes;
+  const end = bp + panelBytes;
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  for (let o: usize = 0; o < rowBytes; o += 4, bp += 32) {
+  for (; bp < end; ap += 32, bp += 32) {
     const b0 = v128.load(bp), b1 = v128.load(bp, 16);
-    const x0 = v128.load32_splat(a0 + o);
+    const x0 = v128.load32_splat(ap);
     c00 = madd(x0, b0, c00); c01 = madd(x0, b1, c01);
-    const x1 = v128.load32_splat(a1 + o);
+    const x1 = v128.load32_splat(ap, 4);
     c10 = madd(x1, b0, c10); c11 = madd(x1, b1, c11);
-    const x2 = v128.load32_splat(a2 + o);
+    const x2 = v128.load32_splat(ap, 8);
     c20 = madd(x2, b0, c20); c21 = madd(x2, b1, c21);
-    const x3 = v128.load32_splat(a3 + o);
+    const x3 = v128.load32_splat(ap, 12);
     c30 = madd(x3, b0, c30); c31 = madd(x3, b1, c31);
   }
   const s = f32x4.splat(alpha);
+  const i0 = mt * MR, j0 = np * NR;
   const cols = min(NR, n - j0), rows = min(MR, m - i0);
   const ldcBytes = <usize>ldc << 2;
   const row = c + <usize>i0 * ldcBytes + (<usize>j0 << 2);
@@ -116,12 +121,12 @@ function gemmTile(a: usize, packed: usize, m: i32, n: i32, k: i32, alpha: f32, c
 }
 
 /**
- * Tiles [begin, end) (of gemmTiles(m, n), row-tile major) of C [m][n] = A·Bᵀ: A [m][k] K-contiguous,
- * `packed` B [n][k] packed by f32_gemm_pack_nt.
+ * Tiles [begin, end) (of gemmTiles(m, n), row-tile major) of C [m][n] = A·Bᵀ, A [m][k] and
+ * B [n][k] packed by f32_gemm_pack_nt.
  */
-export function f32_gemm_nt(a: usize, packed: usize, m: i32, n: i32, k: i32, c: usize, begin: i32, end: i32): void {
+export function f32_gemm_nt(pa: usize, pb: usize, m: i32, n: i32, k: i32, c: usize, begin: i32, end: i32): void {
   const panels = panelsOf(n);
-  for (let t = begin; t < end; t++) gemmTile(a, packed, m, n, k, 1, c, n, t / panels, t % panels);
+  for (let t = begin; t < end; t++) gemmTile(pa, pb, m, n, k, 1, c, n, t / panels, t % panels);
 }
 
 // ---- the symmetric product C = alpha·A·Aᵀ: the tiles on and above the diagonal, then a mirror ----
@@ -137,15 +142,14 @@ export function syrkTiles(m: i32): i32 {
 }
 
 /**
- * Tiles [begin, end) of syrkTiles(m) (panel major) of C [m][m] = alpha·A·Aᵀ, A [m][k], `packed`
- * A packed by f32_gemm_pack_nt: row i is then written from column 8·⌊i/8⌋ on (f32_syrk_mirror
- * fills the rest).
+ * Tiles [begin, end) of syrkTiles(m) (panel major) of C [m][m] = alpha·A·Aᵀ, A [m][k] packed by
+ * f32_gemm_pack_nt: row i is then written from column 8·⌊i/8⌋ on (f32_syrk_mirror fills the rest).
  */
-export function f32_syrk_nt(a: usize, packed: usize, m: i32, k: i32, alpha: f32, c: usize, begin: i32, end: i32): void {
+export function f32_syrk_nt(packed: usize, m: i32, k: i32, alpha: f32, c: usize, begin: i32, end: i32): void {
   let np = 0, first = 0;
   for (let t = begin; t < end; t++) {
     while (t >= first + upperRowTiles(m, np)) first += upperRowTiles(m, np++);
-    gemmTile(a, packed, m, m, k, alpha, c, m, t - first, np);
+    gemmTile(packed, packed, m, m, k, alpha, c, m, t - first, np);
   }
 }
 
