@@ -218,6 +218,7 @@ export function f32_conv2d_pack(w: usize, cout: i32, kdim: i32, groups: i32, pac
  * Copies plane `c` of an image (x [h, w]) into dst as [rows][sw phases][cols], zero-padded by
  * (ph, pw): row r holds input row r − ph, phase φ column j holds input column j·sw + φ − pw.
  * With preScale ≠ 0, each value becomes relu(x·preScale[c] + preShift[c]) (padding stays 0).
+ * Rows and phases that no tap reads (a 1×1 kernel with a stride) are left unwritten.
  */
 function packPlane(p: ConvParams, x: usize, c: i32, h: i32, w: i32, rows: i32, cols: i32, dst: usize): void {
   const pre = p.preScale != 0;
@@ -225,7 +226,9 @@ function packPlane(p: ConvParams, x: usize, c: i32, h: i32, w: i32, rows: i32, c
   const rowBytes = <usize>(sw * cols) << 2;
   const scale = pre ? v128.load32_splat(p.preScale + (<usize>c << 2)) : f32x4.splat(0);
   const shift = pre ? v128.load32_splat(p.preShift + (<usize>c << 2)) : f32x4.splat(0);
-  for (let r = 0; r < rows; r++, dst += rowBytes) {
+  // a strided pointwise convolution taps only every sh-th row, and only phase 0 of it
+  const rowStep = p.kh == 1 ? p.sh : 1, phases = p.kw == 1 ? 1 : sw;
+  for (let r = 0; r < rows; r += rowStep, dst += rowBytes * rowStep) {
     const iy = r - ph;
     if (iy < 0 || iy >= h) {
       memory.fill(dst, 0, rowBytes);
@@ -236,7 +239,7 @@ function packPlane(p: ConvParams, x: usize, c: i32, h: i32, w: i32, rows: i32, c
       // [pw zeros][min(w, cols − pw) values][zeros]
       const left = min(pw, cols);
       const count = max(0, min(w, cols - pw));
-      memory.fill(dst, 0, <usize>left << 2);
+      if (left) memory.fill(dst, 0, <usize>left << 2);
       const mid = dst + (<usize>left << 2);
       if (!pre) {
         memory.copy(mid, src, <usize>count << 2);
@@ -245,12 +248,12 @@ function packPlane(p: ConvParams, x: usize, c: i32, h: i32, w: i32, rows: i32, c
         for (; i + 4 <= count; i += 4) v128.store(mid + (<usize>i << 2), transform(v128.load(src + (<usize>i << 2)), true, scale, shift));
         if (i < count) storeLanes(mid + (<usize>i << 2), transform(v128.load(src + (<usize>i << 2)), true, scale, shift), count - i);
       }
-      memory.fill(mid + (<usize>count << 2), 0, <usize>(cols - left - count) << 2);
+      if (cols > left + count) memory.fill(mid + (<usize>count << 2), 0, <usize>(cols - left - count) << 2);
     } else {
       const a: f32 = pre ? f32x4.extract_lane(scale, 0) : 1;
       const b: f32 = pre ? f32x4.extract_lane(shift, 0) : 0;
       let d = dst;
-      for (let phase = 0; phase < sw; phase++) {
+      for (let phase = 0; phase < phases; phase++) {
         for (let j = 0; j < cols; j++, d += 4) {
           const ix = j * sw + phase - pw;
           let v: f32 = 0;
