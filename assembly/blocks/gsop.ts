@@ -14,7 +14,7 @@ import { Call } from "../call";
 import { ConvParams, convOutSize } from "../kernels/f32-conv2d";
 import { f32_dense, f32_dense_grouped } from "../kernels/f32-dense";
 import { f32_gemm_pack_nt, f32_syrk_mirror, f32_syrk_nt, gemmPackedFloats, syrkTiles } from "../kernels/f32-gemm";
-import { planeMean } from "../kernels/f32-gpool";
+import { planeSum } from "../kernels/f32-gpool";
 import { f32_vscale_channel_cw } from "../kernels/f32-vscale";
 import { f32_vsigmoid } from "../kernels/f32-vunary";
 import { CONV_SLOTS, convStagesPlan, convStagesRun } from "../parts/conv-stages";
@@ -44,7 +44,7 @@ function centreRows(t: usize, m: i32, begin: i32, end: i32): void {
   const full = <usize>(m & ~3) << 2, lanes = m & 3;
   for (let i = begin; i < end; i++) {
     const row = t + (<usize>i * <usize>m << 2);
-    const mu = f32x4.splat(planeMean(row, m));
+    const mu = f32x4.splat(planeSum(row, m) / <f32>m);
     let o: usize = 0;
     for (; o < full; o += 16) v128.store(row + o, f32x4.sub(v128.load(row + o), mu));
     if (lanes) storeLanes(row + o, f32x4.sub(v128.load(row + o), mu), lanes);
