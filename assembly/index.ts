@@ -8,7 +8,8 @@ export { f32_cpool_cw } from "./kernels/f32-cpool";
 export { f32_gmoments_cw } from "./kernels/f32-gmoments";
 export { f32_dirpool_cw } from "./kernels/f32-dirpool";
 export { f32_conv1d } from "./kernels/f32-conv1d";
-export { f32_dense } from "./kernels/f32-dense";
+export { f32_dense, f32_dense_grouped } from "./kernels/f32-dense";
+export { f32_gemm_nt, f32_gemm_pack_nt, f32_syrk_mirror, f32_syrk_nt } from "./kernels/f32-gemm";
 export { f32_conv1x1_o1_cw } from "./kernels/f32-conv1x1";
 export { f32_conv2d_pack } from "./kernels/f32-conv2d";
 export { f32_conv2d_nchw_plan, f32_conv2d_nchw_run } from "./kernels/f32-conv2d-nchw";
@@ -16,3 +17,5 @@ export { f32_vsigmoid, f32_vhardsigmoid, f32_vrelu, f32_vsilu, f32_vhardswish } 
 export { f32_vgate, f32_vactivation } from "./kernels/f32-vgate";
 export { f32_vscale_channel_cw, f32_vscale_spatial_cw } from "./kernels/f32-vscale";
 export { f32_vsimam_cw } from "./kernels/f32-vsimam";
+export { f32_vsoftmax_rows } from "./kernels/f32-vsoftmax";
+export { f32_vmulsum_cw } from "./kernels/f32-vmulsum";

@@ -1,6 +1,6 @@
 // Convolutions inside blocks: their weights packed once, at create, in the layout of the module's
-// conv kernel (f32_conv2d_pack in assembly/kernels/f32-conv2d.ts: blocks of 4 output channels
-// interleaved), and their constants as a ConvParams record (that file's @unmanaged class).
+// conv kernel (f32_conv2d_pack in assembly/kernels/f32-conv2d.ts: blocks of 4, 2 and 1 output
+// channels interleaved), and their constants as a ConvParams record (that file's @unmanaged class).
 
 import { EPILOGUE_NONE } from "./constants.js";
 import type { Heap } from "./memory.js";
@@ -28,6 +28,8 @@ export interface Conv {
   /** A per-input-channel affine + ReLU applied as the input is read (bn + relu in front): scale and shift keys. */
   readonly preScale?: string;
   readonly preShift?: string;
+  /** Channels per image of the tensor the convolution reads channels [0, cin) of (default cin: all of it). */
+  readonly inputChannels?: number;
 }
 
 /** Taps per output channel. */
@@ -44,6 +46,7 @@ export function convRecord(c: Conv, weights: Pick<WeightPack, "ptr">): Fields {
   return [
     i32(c.cin), i32(c.cout), i32(c.kh), i32(c.kw), i32(sh), i32(sw), i32(dh), i32(dw), i32(ph), i32(pw),
     i32(c.groups ?? 1), i32(c.epilogue ?? EPILOGUE_NONE), i32(at(c.weight)), i32(at(c.bias)), i32(at(c.preScale)), i32(at(c.preShift)),
+    i32(c.inputChannels ?? c.cin),
   ];
 }
 

@@ -11,6 +11,9 @@ export { createECA, ecaKernelSize, type ECAOptions, type ECAPadding } from "./bl
 export { createEffectiveSE, type EffectiveSEOptions } from "./blocks/effective-se.js";
 export { createSimAM, type SimAMOptions } from "./blocks/simam.js";
 export { createCoordAttention, type CoordAttentionOptions } from "./blocks/coord-attention.js";
+export { createSK, type SKOptions } from "./blocks/sk.js";
+export { createSplitAttention, type SplitAttentionOptions } from "./blocks/split-attention.js";
+export { createGSoP, type GSoPOptions } from "./blocks/gsop.js";
 export type { CBAMOptions, CBAMPool, SpatialOrder } from "./parts/cbam-attention.js";
 export type { Activation, Pool } from "./parts/channel-gate.js";
 export type { Gate, HardSigmoidOptions } from "./gate.js";

@@ -16,6 +16,9 @@ import { createSCSE } from "./blocks/scse.js";
 import { createSE, createCSE } from "./blocks/se.js";
 import { createSEResBlock } from "./blocks/se-resblock.js";
 import { createSimAM } from "./blocks/simam.js";
+import { createGSoP } from "./blocks/gsop.js";
+import { createSK } from "./blocks/sk.js";
+import { createSplitAttention } from "./blocks/split-attention.js";
 import { createSSE } from "./blocks/sse.js";
 
 export interface BlockEntry {
@@ -54,6 +57,9 @@ export const blocks: readonly BlockEntry[] = Object.freeze([
   entry("effective_se", createEffectiveSE as never),
   entry("simam", createSimAM as never),
   entry("coord_attention", createCoordAttention as never),
+  entry("sk", createSK as never, (c) => ({ inChannels: c })),
+  entry("split_attention", createSplitAttention as never, (c) => ({ inChannels: c }), 1),
+  entry("gsop", createGSoP as never),
 ]);
 
 /** The entry of the block named `name` (e.g. "CBAM") or whose golden folder is `name` (e.g. "cbam"). */

@@ -141,16 +141,19 @@ test("wide channel counts (the residual blocks' 3×3 at 64 channels)", (t) => {
   check(t, { n: 1, cin: 64, h: 6, w: 10, cout: 64, kh: 3, kw: 3, ph: 1, pw: 1, bias: true, relu: true });
 });
 
-test("f32_conv2d_pack: per group, blocks of 4 channels as [K][4], then the other channels as [K]", (t) => {
-  for (const [cout, kdim, groups] of [[1, 5, 1], [4, 3, 1], [7, 9, 1], [9, 2, 3], [16, 4, 2], [10, 1, 2]]) {
+test("f32_conv2d_pack: per group, blocks of 4 channels as [K][4], then at most one of 2 as [K][2], then at most one channel as [K]", (t) => {
+  for (const [cout, kdim, groups] of [[1, 5, 1], [4, 3, 1], [7, 9, 1], [6, 4, 1], [9, 2, 3], [16, 4, 2], [10, 1, 2], [64, 18, 32]]) {
     withArena((a) => {
       const w = values(cout * kdim, cout + kdim), packed = a.fresh(w.length);
       wasm.f32_conv2d_pack(a.put(w), cout, kdim, groups, packed);
-      const coutG = cout / groups, full = coutG - (coutG % 4), want: number[] = [];
+      const coutG = cout / groups, want: number[] = [];
       for (let g = 0; g < groups; g++) {
         const wg = (co: number, k: number) => w[(g * coutG + co) * kdim + k];
-        for (let co = 0; co < full; co += 4) for (let k = 0; k < kdim; k++) for (let m = 0; m < 4; m++) want.push(wg(co + m, k));
-        for (let co = full; co < coutG; co++) for (let k = 0; k < kdim; k++) want.push(wg(co, k));
+        for (let co = 0; co < coutG;) {
+          const width = co + 4 <= coutG ? 4 : co + 2 <= coutG ? 2 : 1;
+          for (let k = 0; k < kdim; k++) for (let m = 0; m < width; m++) want.push(wg(co + m, k));
+          co += width;
+        }
       }
       t.deepEqual(Array.from(written(t, a, packed, w.length, `cout ${cout} K ${kdim} groups ${groups}`)), want, `cout ${cout} K ${kdim} groups ${groups}`);
     });

@@ -56,3 +56,15 @@ export function f32_dense(x: usize, rows: i32, inDim: i32, w: usize, bias: usize
     }
   }
 }
+
+/**
+ * A grouped fully connected layer on one row (a grouped 1×1 convolution of a vector): group g
+ * maps x[g·inG, (g + 1)·inG) to y[g·outG, (g + 1)·outG) by w's rows [g·outG, (g + 1)·outG)
+ * (w [groups·outG, inG]) plus bias (0 = none).
+ */
+export function f32_dense_grouped(x: usize, groups: i32, inG: i32, w: usize, bias: usize, outG: i32, y: usize): void {
+  const inBytes = <usize>inG << 2, outBytes = <usize>outG << 2;
+  for (let g = 0; g < groups; g++) {
+    f32_dense(x + <usize>g * inBytes, 1, inG, w + <usize>g * outBytes * <usize>inG, bias ? bias + <usize>g * outBytes : 0, outG, y + <usize>g * outBytes);
+  }
+}

@@ -106,6 +106,8 @@ export function f32_gavgmaxpool_cw(x: usize, planes: i32, hw: i32, mean: usize, 
   @inline scalar(acc: f32, v: f32): f32 { return acc + v * v; }
 }
 
+/** Sum of the n floats at p. */
+export function planeSum(p: usize, n: i32): f32 { return reducePlane<Sum>(p, n); }
 /** Mean of the n floats at p. */
 @inline export function planeMean(p: usize, n: i32): f32 { return reducePlane<Sum>(p, n) / <f32>n; }
 /**

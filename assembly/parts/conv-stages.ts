@@ -33,9 +33,13 @@ export function convStages(conv: usize, k: Call, n: i32, h: i32, w: i32, kindBas
   k.stage(kindBase + STAGE_COMPUTE, convComputeItems(conv, n, h, w));
 }
 
-/** Items [begin, end) of the convolution's stage `kind` (relative to its base): y = conv(x); y must not alias x. */
-export function convStagesRun(conv: usize, k: Call, kind: i32, x: usize, y: usize, n: i32, h: i32, w: i32, slot: i32, begin: i32, end: i32): void {
+/**
+ * Items [begin, end) of the convolution's stage `kind` (relative to its base): y = conv(x); y must
+ * not alias x. With `sums` ≠ 0 the compute stage also writes the per-band plane sums of y there
+ * (f32-conv2d.ts convSumsFloats, convSumBands).
+ */
+export function convStagesRun(conv: usize, k: Call, kind: i32, x: usize, y: usize, n: i32, h: i32, w: i32, slot: i32, begin: i32, end: i32, sums: usize = 0): void {
   if (kind == STAGE_TABLE) convTable(conv, h, w, k.at(slot + TABLE));
   else if (kind == STAGE_PACK) convPack(conv, x, h, w, k.at(slot + PACKED), begin, end);
-  else convCompute(conv, convPackItems(conv, n, h, w) ? k.at(slot + PACKED) : x, k.at(slot + TABLE), y, h, w, begin, end);
+  else convCompute(conv, convPackItems(conv, n, h, w) ? k.at(slot + PACKED) : x, k.at(slot + TABLE), y, h, w, begin, end, sums);
 }
