@@ -5,12 +5,16 @@
 
 import type { BlockBase } from "./block.js";
 import type { BlockFactory } from "./block.js";
+import { createAFF } from "./blocks/aff.js";
 import { createBAM } from "./blocks/bam.js";
 import { createCBAM } from "./blocks/cbam.js";
 import { createCBAMBasicBlock } from "./blocks/cbam-basicblock.js";
+import { createIAFF } from "./blocks/iaff.js";
+import { createMSCAM } from "./blocks/mscam.js";
 import { createSCSE } from "./blocks/scse.js";
 import { createSE, createCSE } from "./blocks/se.js";
 import { createSEResBlock } from "./blocks/se-resblock.js";
+import { createShuffleAttention } from "./blocks/shuffle-attention.js";
 import { createSSE } from "./blocks/sse.js";
 
 export interface BlockEntry {
@@ -36,6 +40,10 @@ export const blocks: readonly BlockEntry[] = Object.freeze([
   entry("bam", createBAM as never),
   entry("se_resblock", createSEResBlock as never),
   entry("cbam_basicblock", createCBAMBasicBlock as never),
+  entry("mscam", createMSCAM as never),
+  entry("aff", createAFF as never),
+  entry("iaff", createIAFF as never),
+  entry("shuffle_attention", createShuffleAttention as never),
 ]);
 
 /** The entry of the block named `name` (e.g. "CBAM") or whose golden folder is `name` (e.g. "cbam"). */

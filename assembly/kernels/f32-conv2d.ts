@@ -319,7 +319,7 @@ export function convPack(c: usize, x: usize, h: i32, w: i32, packed: usize, begi
 }
 
 /** One output row of `ow` pixels for the 4 channels co..co+3 (weights wp, bias of co). */
-@inline function row4(xb: usize, offs: usize, kdim: i32, wp: usize, y: usize, planeBytes: usize, ow: i32, bias: usize, co: i32, relu: bool): void {
+@inline export function row4(xb: usize, offs: usize, kdim: i32, wp: usize, y: usize, planeBytes: usize, ow: i32, bias: usize, co: i32, relu: bool): void {
   const b0 = biasSplat(bias, co), b1 = biasSplat(bias, co + 1), b2 = biasSplat(bias, co + 2), b3 = biasSplat(bias, co + 3);
   let ox = 0;
   for (; ox + 8 <= ow; ox += 8) tile4x8(xb + (<usize>ox << 2), offs, kdim, wp, y + (<usize>ox << 2), planeBytes, b0, b1, b2, b3, relu);
@@ -327,7 +327,7 @@ export function convPack(c: usize, x: usize, h: i32, w: i32, packed: usize, begi
 }
 
 /** One output row of `ow` pixels for the single channel co. */
-@inline function row1(xb: usize, offs: usize, kdim: i32, wp: usize, y: usize, ow: i32, bias: usize, co: i32, relu: bool): void {
+@inline export function row1(xb: usize, offs: usize, kdim: i32, wp: usize, y: usize, ow: i32, bias: usize, co: i32, relu: bool): void {
   const b = biasSplat(bias, co);
   let ox = 0;
   for (; ox + 8 <= ow; ox += 8) tile1x8(xb + (<usize>ox << 2), offs, kdim, wp, y + (<usize>ox << 2), b, relu);
