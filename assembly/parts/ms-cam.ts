@@ -49,7 +49,7 @@ const STRIP = 64;
 const TILE = 8 * STRIP;
 
 // regions
-const POOLED = 0, HIDDEN = 1, GB = 2, TABLE_PLANES = 3, TABLE_STRIP = 4, TABLE_H = 5, H = 6, L = 7, SUM = 8, XI = 9, PARTIAL = 10;
+const POOLED = 0, HIDDEN = 1, GB = 2, TABLE_STRIP = 3, TABLE_H = 4, STRIPS = 5, H = 6, L = 7, XI = 8, PARTIAL = 9;
 // what the fused pass writes: x·w (MS-CAM), 2·x·w + 2·r·(1 − w) (AFF), x·w + r·(1 − w) (iAFF)
 const OUT_MUL = 0, OUT_MIX2 = 1, OUT_MIX = 2;
 // stages
@@ -65,12 +65,11 @@ export function fusionPlan(a: MSCAM, k: Call, mode: i32): void {
   k.region(POOLED, <u64>n * c);
   k.region(HIDDEN, <u64>n * i);
   k.region(GB, <u64>n * c);
-  k.region(TABLE_PLANES, c);
   k.region(TABLE_STRIP, c);
   k.region(TABLE_H, i);
+  k.region(STRIPS, <u64>items * c * STRIP);
   k.region(H, <u64>items * i * STRIP);
   k.region(L, <u64>items * 4 * STRIP);
-  k.region(SUM, mode == FUSION_MSCAM ? 0 : <u64>items * c * STRIP);
   k.region(XI, mode == FUSION_IAFF ? <u64>n * c * <u64>hw : 0);
   k.region(PARTIAL, mode == FUSION_IAFF ? <u64>items * c : 0);
   k.stage(TABLES, 1);
@@ -88,7 +87,6 @@ export function fusionRun(a: MSCAM, second: MSCAM, k: Call, mode: i32, stage: i3
   const hw = k.h * k.w, planeBytes = <usize>hw << 2;
   const kind = k.kind(stage);
   if (kind == TABLES) {
-    gemmTable(k.at(TABLE_PLANES), a.c, planeBytes);
     gemmTable(k.at(TABLE_STRIP), a.c, STRIP << 2);
     gemmTable(k.at(TABLE_H), a.i, STRIP << 2);
   } else if (kind == POOL) {
@@ -139,19 +137,16 @@ function fusedPass(a: MSCAM, k: Call, op: i32, src: usize, out: usize, partial: 
     const img = item / tiles, t0 = (item % tiles) * TILE, t1 = min(hw, t0 + TILE);
     const h = k.at(H) + <usize>item * <usize>inner * stripBytes;
     const l = k.at(L) + <usize>item * 4 * stripBytes;
-    const sum = k.at(SUM) + <usize>item * <usize>c * stripBytes;
+    const strip = k.at(STRIPS) + <usize>item * <usize>c * stripBytes;
     const part = partial + (<usize>(item * c) << 2);
     const gb = k.at(GB) + (<usize>(img * c) << 2);
     if (partial) memory.fill(part, 0, <usize>c << 2);
     for (let p = t0; p < t1; p += STRIP) {
       const pixels = min(STRIP, t1 - p);
       const off = <usize>img * <usize>c * planeBytes + (<usize>p << 2);
-      if (src) {
-        gemmRows(a.local1, a.local1Bias, true, c, k.at(TABLE_PLANES), src + off, h, stripBytes, pixels, inner, 0, inner);
-      } else {
-        sumRows(x + off, r + off, planeBytes, c, pixels, sum);
-        gemmRows(a.local1, a.local1Bias, true, c, k.at(TABLE_STRIP), sum, h, stripBytes, pixels, inner, 0, inner);
-      }
+      // the strip of v, packed: its c rows contiguous (read at one stride by the conv, prefetched well)
+      packRows(src ? src + off : x + off, src ? 0 : r + off, planeBytes, c, pixels, strip);
+      gemmRows(a.local1, a.local1Bias, true, c, k.at(TABLE_STRIP), strip, h, stripBytes, pixels, inner, 0, inner);
       for (let co = 0; co < c;) {
         const rows = co < full ? 4 : 1;
         gemmRows(a.local2, gb, false, inner, k.at(TABLE_H), h, l, stripBytes, pixels, c, co, co + rows);
@@ -172,10 +167,14 @@ function fusedPass(a: MSCAM, k: Call, op: i32, src: usize, out: usize, partial: 
   }
 }
 
-/** sum[i, p] = x[i, p] + r[i, p] for the c rows (planeBytes apart) of a strip of `pixels`, in whole vectors (sum's rows are STRIP floats). */
-function sumRows(x: usize, r: usize, planeBytes: usize, c: i32, pixels: i32, sum: usize): void {
+/**
+ * strip[i, p] = a[i, p] (+ b[i, p] when b ≠ 0) for the c rows (planeBytes apart) of a strip of
+ * `pixels`, in whole vectors (the strip's rows are STRIP floats; a and b are over-read by at most 12 bytes).
+ */
+function packRows(a: usize, b: usize, planeBytes: usize, c: i32, pixels: i32, strip: usize): void {
   const bytes = <usize>(pixels + 3 & ~3) << 2;
-  for (let i = 0; i < c; i++, x += planeBytes, r += planeBytes, sum += STRIP << 2) {
-    for (let o: usize = 0; o < bytes; o += 16) v128.store(sum + o, f32x4.add(v128.load(x + o), v128.load(r + o)));
+  for (let i = 0; i < c; i++, a += planeBytes, b += planeBytes, strip += STRIP << 2) {
+    if (b) for (let o: usize = 0; o < bytes; o += 16) v128.store(strip + o, f32x4.add(v128.load(a + o), v128.load(b + o)));
+    else memory.copy(strip, a, bytes);
   }
 }
