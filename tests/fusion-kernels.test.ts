@@ -117,20 +117,23 @@ function moments(v: ArrayLike<number>): [number, number] {
 }
 
 test("f32_gmoments_cw: mean and biased variance of every plane, accurate where the mean dwarfs the spread", (t) => {
-  for (const hw of [...HW, 1000, 3136]) {
+  for (const hw of [...HW, 1000, 1023, 1024, 1025, 3136, 1000003]) {
     for (const offset of [0, 1000]) {
       withArena(t, (a, outs) => {
         const planes = 3;
-        // plane 1 is offset + small noise: the one-pass Σx²/n − mean² would lose every digit of its variance
-        const x = values(planes * hw, hw + offset).map((v, i) => (Math.floor(i / hw) === 1 ? offset + 0.01 * v : v * (1 + (i % 5))));
+        // plane 1 is offset + a spread of 0.001: the one-pass Σx²/n − mean² would lose every digit of its
+        // variance, and the mean's own rounding (half an ulp of 1000, squared) is 1e-3 of it unless the
+        // corrected two-pass formula cancels it; a million floats summed in one run would lose 1e-3 of it too
+        const x = values(planes * hw, hw + offset).map((v, i) => (Math.floor(i / hw) === 1 ? offset + 0.001 * v : v * (1 + (i % 5))));
         const mean = a.fresh(planes), variance = a.fresh(planes);
         wasm.f32_gmoments_cw(a.put(x), planes, hw, mean, variance);
         const what = `hw=${hw} offset=${offset}`;
         outs.push([mean, planes, `mean ${what}`], [variance, planes, `var ${what}`]);
-        const want = Array.from({ length: planes }, (_, p) => moments(Float32Array.from(x.subarray(p * hw, (p + 1) * hw))));
-        assertClose(t, a.read(mean, planes), want.map((m) => m[0]), { atol: 1e-6, rtol: 2e-6 }, `mean ${what}`);
+        const want = Array.from({ length: planes }, (_, p) => moments(x.subarray(p * hw, (p + 1) * hw)));
+        // within 1e-6 + 1.5e-7·|mean|: two and a half ulps of the offset plane's 1000
+        assertClose(t, a.read(mean, planes), want.map((m) => m[0]), { atol: 1e-6, rtol: 1.5e-7 }, `mean ${what}`);
         // relative to the variance itself (not to |mean|)
-        assertClose(t, a.read(variance, planes), want.map((m) => m[1]), { atol: 1e-9, rtol: 1e-5 }, `var ${what}`);
+        assertClose(t, a.read(variance, planes), want.map((m) => m[1]), { atol: 1e-12, rtol: 1e-5 }, `var ${what}`);
       });
     }
   }
