@@ -173,8 +173,11 @@ function fusedPass(a: MSCAM, k: Call, op: i32, src: usize, out: usize, partial: 
  */
 function packRows(a: usize, b: usize, planeBytes: usize, c: i32, pixels: i32, strip: usize): void {
   const bytes = <usize>(pixels + 3 & ~3) << 2;
+  if (b == 0) {
+    for (let i = 0; i < c; i++, a += planeBytes, strip += STRIP << 2) memory.copy(strip, a, bytes);
+    return;
+  }
   for (let i = 0; i < c; i++, a += planeBytes, b += planeBytes, strip += STRIP << 2) {
-    if (b) for (let o: usize = 0; o < bytes; o += 16) v128.store(strip + o, f32x4.add(v128.load(a + o), v128.load(b + o)));
-    else memory.copy(strip, a, bytes);
+    for (let o: usize = 0; o < bytes; o += 16) v128.store(strip + o, f32x4.add(v128.load(a + o), v128.load(b + o)));
   }
 }
