@@ -7,20 +7,22 @@
 //   AFF     y = 2·x·w + 2·r·(1 − w),  w = w(x + r)
 //   iAFF    xi = x·w1 + r·(1 − w1), w1 = w(x + r);  y = x·w2 + r·(1 − w2), w2 = w'(xi)
 //
-// Stages: the local convs' row tables (one item); the global pool of v (one item per plane); the
+// Stages: the table of the strips' row offsets (one item); the global pool of v (one item per plane); the
 // global branch (one per image), whose output also carries the local branch's last bias; then the
-// fused pass over items (image, tile of TILE pixels), strip by strip of STRIP pixels:
-//   h = relu(W1·v + b1) over the strip (f32-gemm-cw.ts; v read from the tensor, or, for x + r, from
-//   the strip's sum built in scratch), then for every 4 channels (or 1): l = W2·h + (b2 + G),
-//   w = σ(l), and the output rows of those channels from x, r and w (f32-vscale.ts). The strip's
-//   C rows (C·STRIP floats) stay in cache between the conv that reads them and the output that
-//   reads them again, so the pass reads its inputs from memory once and writes its output once.
+// fused pass over items (image, tile of TILE pixels), strip by strip of STRIP pixels: the strip of
+// v packed into scratch, its C rows contiguous (for AFF the sum x + r, which is never stored
+// whole); h = relu(W1·v + b1) over the strip (f32-gemm-cw.ts); then for every 4 channels (or 1):
+// l = W2·h + (b2 + G), w = σ(l), and the output rows of those channels from x, r and w
+// (f32-vscale.ts). The strip's C rows (C·STRIP floats) stay in cache between the packing that
+// reads them and the output that reads them again, so the pass reads its inputs from memory once
+// and writes its output once. (Packing also keeps the conv's reads at one short stride, which the
+// hardware prefetches well, where the tensor's rows are H·W·4 bytes apart.)
 // MS-CAM and AFF: the pool and the fused pass read x (and r) from memory twice, y is written once.
 // iAFF: the second stage needs GAP(xi) before any of its outputs, so xi is stored (scratch of x's
 // size) by the first fused pass, which also sums it tile by tile; the second fused pass reads xi,
-// x and r. x and r are read three times (pool, pass 1, pass 2), xi written and read once; keeping
-// w1 instead of recomputing the first stage saves its 2·C·I multiply-adds per pixel, which cost far
-// more than the C floats per pixel xi takes to write and read back.
+// x and r. x and r are read three times (pool, pass 1, pass 2), xi written and read once; storing
+// xi instead of recomputing the first stage saves its 2·C·I multiply-adds per pixel, which cost
+// far more than the C floats per pixel xi takes to write and read back.
 
 import { Call } from "../call";
 import { f32_dense } from "../kernels/f32-dense";
@@ -49,7 +51,7 @@ const STRIP = 64;
 const TILE = 8 * STRIP;
 
 // regions
-const POOLED = 0, HIDDEN = 1, GB = 2, TABLE_STRIP = 3, TABLE_H = 4, STRIPS = 5, H = 6, L = 7, XI = 8, PARTIAL = 9;
+const POOLED = 0, HIDDEN = 1, GB = 2, TABLE = 3, STRIPS = 4, H = 5, L = 6, XI = 7, PARTIAL = 8;
 // what the fused pass writes: x·w (MS-CAM), 2·x·w + 2·r·(1 − w) (AFF), x·w + r·(1 − w) (iAFF)
 const OUT_MUL = 0, OUT_MIX2 = 1, OUT_MIX = 2;
 // stages
@@ -65,8 +67,7 @@ export function fusionPlan(a: MSCAM, k: Call, mode: i32): void {
   k.region(POOLED, <u64>n * c);
   k.region(HIDDEN, <u64>n * i);
   k.region(GB, <u64>n * c);
-  k.region(TABLE_STRIP, c);
-  k.region(TABLE_H, i);
+  k.region(TABLE, c > i ? c : i); // row r of a strip (v's or h's) at r·STRIP floats
   k.region(STRIPS, <u64>items * c * STRIP);
   k.region(H, <u64>items * i * STRIP);
   k.region(L, <u64>items * 4 * STRIP);
@@ -87,8 +88,7 @@ export function fusionRun(a: MSCAM, second: MSCAM, k: Call, mode: i32, stage: i3
   const hw = k.h * k.w, planeBytes = <usize>hw << 2;
   const kind = k.kind(stage);
   if (kind == TABLES) {
-    gemmTable(k.at(TABLE_STRIP), a.c, STRIP << 2);
-    gemmTable(k.at(TABLE_H), a.i, STRIP << 2);
+    gemmTable(k.at(TABLE), max(a.c, a.i), STRIP << 2);
   } else if (kind == POOL) {
     const pooled = k.at(POOLED), x = k.x, r = k.residual;
     for (let p = begin; p < end; p++) {
@@ -146,10 +146,10 @@ function fusedPass(a: MSCAM, k: Call, op: i32, src: usize, out: usize, partial: 
       const off = <usize>img * <usize>c * planeBytes + (<usize>p << 2);
       // the strip of v, packed: its c rows contiguous (read at one stride by the conv, prefetched well)
       packRows(src ? src + off : x + off, src ? 0 : r + off, planeBytes, c, pixels, strip);
-      gemmRows(a.local1, a.local1Bias, true, c, k.at(TABLE_STRIP), strip, h, stripBytes, pixels, inner, 0, inner);
+      gemmRows(a.local1, a.local1Bias, true, c, k.at(TABLE), strip, h, stripBytes, pixels, inner, 0, inner);
       for (let co = 0; co < c;) {
         const rows = co < full ? 4 : 1;
-        gemmRows(a.local2, gb, false, inner, k.at(TABLE_H), h, l, stripBytes, pixels, c, co, co + rows);
+        gemmRows(a.local2, gb, false, inner, k.at(TABLE), h, l, stripBytes, pixels, c, co, co + rows);
         for (let j = 0; j < rows; j++) f32_vsigmoid(l + <usize>j * stripBytes, pixels, l + <usize>j * stripBytes);
         const at = off + <usize>co * planeBytes;
         if (op == OUT_MUL) scaleRows<MulQ, RowsAreChannels>(x + at, out + at, 0, planeBytes, pixels, 1, 0, l, stripBytes, 0, rows);
