@@ -3,7 +3,8 @@
 // module too (scripts/build-wasm.mjs lists them), exporting its block's `_plan` and `_run`.
 
 export { alloc, free } from "./memory";
-export { f32_gpool_cw, f32_gavgmaxpool_cw } from "./kernels/f32-gpool";
+export { f32_gpool_cw, f32_gavgmaxpool_cw, f32_gavgpool2_cw } from "./kernels/f32-gpool";
+export { f32_gemm_cw } from "./kernels/f32-gemm-cw";
 export { f32_cpool_cw } from "./kernels/f32-cpool";
 export { f32_gmoments_cw } from "./kernels/f32-gmoments";
 export { f32_dirpool_cw } from "./kernels/f32-dirpool";

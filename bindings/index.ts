@@ -14,6 +14,10 @@ export { createCoordAttention, type CoordAttentionOptions } from "./blocks/coord
 export { createSK, type SKOptions } from "./blocks/sk.js";
 export { createSplitAttention, type SplitAttentionOptions } from "./blocks/split-attention.js";
 export { createGSoP, type GSoPOptions } from "./blocks/gsop.js";
+export { createMSCAM, type MSCAMOptions } from "./blocks/mscam.js";
+export { createAFF, type AFFOptions } from "./blocks/aff.js";
+export { createIAFF, type IAFFOptions, type SecondGlobal } from "./blocks/iaff.js";
+export { createShuffleAttention, type ShuffleAttentionOptions } from "./blocks/shuffle-attention.js";
 export type { CBAMOptions, CBAMPool, SpatialOrder } from "./parts/cbam-attention.js";
 export type { Activation, Pool } from "./parts/channel-gate.js";
 export type { Gate, HardSigmoidOptions } from "./gate.js";

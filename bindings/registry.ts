@@ -19,6 +19,10 @@ import { createSimAM } from "./blocks/simam.js";
 import { createGSoP } from "./blocks/gsop.js";
 import { createSK } from "./blocks/sk.js";
 import { createSplitAttention } from "./blocks/split-attention.js";
+import { createAFF } from "./blocks/aff.js";
+import { createIAFF } from "./blocks/iaff.js";
+import { createMSCAM } from "./blocks/mscam.js";
+import { createShuffleAttention } from "./blocks/shuffle-attention.js";
 import { createSSE } from "./blocks/sse.js";
 
 export interface BlockEntry {
@@ -60,6 +64,11 @@ export const blocks: readonly BlockEntry[] = Object.freeze([
   entry("sk", createSK as never, (c) => ({ inChannels: c })),
   entry("split_attention", createSplitAttention as never, (c) => ({ inChannels: c }), 1),
   entry("gsop", createGSoP as never),
+  entry("mscam", createMSCAM as never),
+  entry("aff", createAFF as never),
+  entry("iaff", createIAFF as never, {}, 3),
+  // SA-Net's groups 64 needs C % 128 = 0: at fewer channels, as many groups as C allows
+  entry("shuffle_attention", createShuffleAttention as never, (c) => ({ channels: c, groups: Math.min(64, c / 2) }), 1),
 ]);
 
 /** The entry of the block named `name` (e.g. "CBAM") or whose golden folder is `name` (e.g. "cbam"). */

@@ -111,7 +111,7 @@ const BAND_ROWS = 4;
   return blk == full / MR && coutG - full >= 2 ? full : coutG - 1;
 }
 /** The width (4, 2 or 1) of the block starting at channel co of a group of coutG channels. */
-@inline function blockWidth(co: i32, coutG: i32): i32 {
+@inline export function blockWidth(co: i32, coutG: i32): i32 {
   return co + MR <= coutG ? MR : co + 2 <= coutG ? 2 : 1;
 }
 /** Blocks per chunk: a chunk's packed weights fit CHUNK_WEIGHT_BYTES (kept in L2 while its rows are computed). */
@@ -373,7 +373,7 @@ export function convPack(c: usize, x: usize, h: i32, w: i32, packed: usize, begi
 }
 
 /** One output row of `ow` pixels for the 4 channels co..co+3 (weights wp, bias of co). */
-@inline function row4(xb: usize, offs: usize, kdim: i32, wp: usize, y: usize, planeBytes: usize, ow: i32, bias: usize, co: i32, relu: bool): void {
+@inline export function row4(xb: usize, offs: usize, kdim: i32, wp: usize, y: usize, planeBytes: usize, ow: i32, bias: usize, co: i32, relu: bool): void {
   const b0 = biasSplat(bias, co), b1 = biasSplat(bias, co + 1), b2 = biasSplat(bias, co + 2), b3 = biasSplat(bias, co + 3);
   let ox = 0;
   for (; ox + 8 <= ow; ox += 8) tile4x8(xb + (<usize>ox << 2), offs, kdim, wp, y + (<usize>ox << 2), planeBytes, b0, b1, b2, b3, relu);
@@ -381,7 +381,7 @@ export function convPack(c: usize, x: usize, h: i32, w: i32, packed: usize, begi
 }
 
 /** One output row of `ow` pixels for the single channel co. */
-@inline function row1(xb: usize, offs: usize, kdim: i32, wp: usize, y: usize, ow: i32, bias: usize, co: i32, relu: bool): void {
+@inline export function row1(xb: usize, offs: usize, kdim: i32, wp: usize, y: usize, ow: i32, bias: usize, co: i32, relu: bool): void {
   const b = biasSplat(bias, co);
   let ox = 0;
   for (; ox + 8 <= ow; ox += 8) tile1x8(xb + (<usize>ox << 2), offs, kdim, wp, y + (<usize>ox << 2), b, relu);
@@ -436,7 +436,7 @@ export function convPack(c: usize, x: usize, h: i32, w: i32, packed: usize, begi
  * the next one (inputs dx, outputs dy bytes further) in the same tiles; a row alone goes 16
  * pixels per tile (and its last 4-pixel pieces are computed twice over).
  */
-@inline function rows2(
+@inline export function rows2(
   xb: usize, dx: usize, offs: usize, kdim: i32, wp: usize, y: usize, dy: usize, planeBytes: usize, ow: i32, bias: usize, co: i32, relu: bool, paired: bool,
 ): void {
   const b0 = biasSplat(bias, co), b1 = biasSplat(bias, co + 1);

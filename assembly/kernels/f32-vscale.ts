@@ -10,7 +10,8 @@
 //   q per row.
 // Every pattern of the blocks is one instance: SE (x·s), sSE (x·q), CBAM ((x·s)·q), scSE (x·(s+q),
 // max(x·s, x·q)), BAM ((1 + σ(s·q))·x), the residual blocks (r + x·s, relu((x·s)·q + r)),
-// coordinate attention ((x·q)·s over image rows). Rows are independent work items. y may alias x
+// coordinate attention ((x·q)·s over image rows), AFF and iAFF (x·q + r·(1 − q), q per pixel and channel:
+// a group of one row). Rows are independent work items. y may alias x
 // and r: each element is read before it is written.
 
 import { storeLanes } from "../simd";
@@ -76,6 +77,19 @@ import { vsigmoid } from "../vmath";
 @final export class MulSAddRRelu {
   @inline usesS(): bool { return true; } @inline usesQ(): bool { return false; } @inline usesR(): bool { return true; }
   @inline apply(x: v128, s: v128, _q: v128, r: v128): v128 { return f32x4.max(f32x4.add(f32x4.mul(x, s), r), f32x4.splat(0)); }
+}
+
+/** iAFF (Dai et al., arXiv 2009.14082; open-aff fusion.py iAFF): x·q + r·(1 − q), q the fusion weight, in PyTorch's order of rounding. */
+@final export class MixQ {
+  @inline usesS(): bool { return false; } @inline usesQ(): bool { return true; } @inline usesR(): bool { return true; }
+  @inline apply(x: v128, _s: v128, q: v128, r: v128): v128 { return f32x4.add(f32x4.mul(x, q), f32x4.mul(r, f32x4.sub(f32x4.splat(1), q))); }
+}
+/** AFF (fusion.py AFF): 2·x·q + 2·r·(1 − q), as PyTorch rounds it ((2·x)·q, 2·x exact). */
+@final export class MixQ2 {
+  @inline usesS(): bool { return false; } @inline usesQ(): bool { return true; } @inline usesR(): bool { return true; }
+  @inline apply(x: v128, _s: v128, q: v128, r: v128): v128 {
+    return f32x4.add(f32x4.mul(f32x4.add(x, x), q), f32x4.mul(f32x4.add(r, r), f32x4.sub(f32x4.splat(1), q)));
+  }
 }
 
 /** Op(x, s, q, r) with s and q given as the row's scalar and the group's vector of layout L. */
