@@ -8,6 +8,7 @@ import type { BlockFactory } from "./block.js";
 import { createBAM } from "./blocks/bam.js";
 import { createCBAM } from "./blocks/cbam.js";
 import { createCBAMBasicBlock } from "./blocks/cbam-basicblock.js";
+import { createGlobalContext } from "./blocks/global-context.js";
 import { createSCSE } from "./blocks/scse.js";
 import { createSE, createCSE } from "./blocks/se.js";
 import { createSEResBlock } from "./blocks/se-resblock.js";
@@ -36,6 +37,7 @@ export const blocks: readonly BlockEntry[] = Object.freeze([
   entry("bam", createBAM as never),
   entry("se_resblock", createSEResBlock as never),
   entry("cbam_basicblock", createCBAMBasicBlock as never),
+  entry("global_context", createGlobalContext as never, { ratio: 1 / 4, fusionTypes: ["channel_add", "channel_mul"] }),
 ]);
 
 /** The entry of the block named `name` (e.g. "CBAM") or whose golden folder is `name` (e.g. "cbam"). */

@@ -8,10 +8,11 @@
 //   group (the pixel map of the image, shared by its channels).
 // - RowsArePixels (NHWC): a row is a pixel's channels; s is per group (the image's channel vector),
 //   q per row.
+// - RowsAreChannelsTwoScalars (NCHW): a row is a channel plane with two scalars, s and q.
 // Every pattern of the blocks is one instance: SE (x·s), sSE (x·q), CBAM ((x·s)·q), scSE (x·(s+q),
 // max(x·s, x·q)), BAM ((1 + σ(s·q))·x), the residual blocks (r + x·s, relu((x·s)·q + r)),
-// coordinate attention ((x·q)·s over image rows). Rows are independent work items. y may alias x
-// and r: each element is read before it is written.
+// coordinate attention ((x·q)·s over image rows), global context (x·s + q). Rows are independent
+// work items. y may alias x and r: each element is read before it is written.
 
 import { storeLanes } from "../simd";
 import { vsigmoid } from "../vmath";
@@ -24,6 +25,11 @@ import { vsigmoid } from "../vmath";
 @final export class RowsArePixels {
   @inline s(_row: usize, group: usize, o: usize): v128 { return v128.load(group + o); }
   @inline q(row: usize, _group: usize, o: usize): v128 { return v128.load32_splat(row); }
+}
+/** Channel planes with a second scalar: s per row, q the group's first float (groupRows 1, groupStride 4: one per row). */
+@final export class RowsAreChannelsTwoScalars {
+  @inline s(row: usize, _group: usize, _o: usize): v128 { return v128.load32_splat(row); }
+  @inline q(_row: usize, group: usize, _o: usize): v128 { return v128.load32_splat(group); }
 }
 
 // ---- operations: which operands they read, and what they compute ----
@@ -57,6 +63,11 @@ import { vsigmoid } from "../vmath";
 @final export class MaxMulSMulQ {
   @inline usesS(): bool { return true; } @inline usesQ(): bool { return true; } @inline usesR(): bool { return false; }
   @inline apply(x: v128, s: v128, q: v128, _r: v128): v128 { return f32x4.max(f32x4.mul(x, s), f32x4.mul(x, q)); }
+}
+/** x·s + q: the global context block's x·σ(mul) + add (the product, then the sum, as PyTorch rounds it). */
+@final export class MulSAddQ {
+  @inline usesS(): bool { return true; } @inline usesQ(): bool { return true; } @inline usesR(): bool { return false; }
+  @inline apply(x: v128, s: v128, q: v128, _r: v128): v128 { return f32x4.add(f32x4.mul(x, s), q); }
 }
 /** BAM, combine 'mul' (the official code): (1 + σ(s·q))·x. */
 @final export class BamMul {
