@@ -14,3 +14,4 @@ export { f32_vgate, f32_vactivation } from "./kernels/f32-vgate";
 export { f32_vscale_channel_cw, f32_vscale_spatial_cw } from "./kernels/f32-vscale";
 export { f32_softmax_pool_cw } from "./kernels/f32-softmax-pool";
 export { f32_layernorm } from "./kernels/f32-layernorm";
+export { f32_rcpool_cw } from "./kernels/f32-rcpool-cw";

@@ -13,6 +13,7 @@ import { createSCSE } from "./blocks/scse.js";
 import { createSE, createCSE } from "./blocks/se.js";
 import { createSEResBlock } from "./blocks/se-resblock.js";
 import { createSSE } from "./blocks/sse.js";
+import { createTripletAttention } from "./blocks/triplet-attention.js";
 
 export interface BlockEntry {
   /** The block's name, e.g. "scSE". */
@@ -38,6 +39,7 @@ export const blocks: readonly BlockEntry[] = Object.freeze([
   entry("se_resblock", createSEResBlock as never),
   entry("cbam_basicblock", createCBAMBasicBlock as never),
   entry("global_context", createGlobalContext as never, { ratio: 1 / 4, fusionTypes: ["channel_add", "channel_mul"] }),
+  entry("triplet_attention", createTripletAttention as never),
 ]);
 
 /** The entry of the block named `name` (e.g. "CBAM") or whose golden folder is `name` (e.g. "cbam"). */
