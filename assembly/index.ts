@@ -15,3 +15,5 @@ export { f32_vscale_channel_cw, f32_vscale_spatial_cw } from "./kernels/f32-vsca
 export { f32_softmax_pool_cw } from "./kernels/f32-softmax-pool";
 export { f32_layernorm } from "./kernels/f32-layernorm";
 export { f32_rcpool_cw } from "./kernels/f32-rcpool-cw";
+export { f32_avgpool_cw } from "./kernels/f32-avgpool-cw";
+export { f32_resize_nearest_cw } from "./kernels/f32-resize-nearest";

@@ -8,6 +8,7 @@ export { createBAM, type BAMOptions, type BAMCombine } from "./blocks/bam.js";
 export { createSEResBlock, type SEResBlockOptions } from "./blocks/se-resblock.js";
 export { createCBAMBasicBlock, type CBAMBasicBlockOptions } from "./blocks/cbam-basicblock.js";
 export { createGlobalContext, type GlobalContextOptions, type GCFusion, type GCPooling } from "./blocks/global-context.js";
+export { createGatherExcite, type GatherExciteOptions } from "./blocks/gather-excite.js";
 export { createTripletAttention, type TripletAttentionOptions } from "./blocks/triplet-attention.js";
 export type { CBAMOptions, CBAMPool, SpatialOrder } from "./parts/cbam-attention.js";
 export type { Activation, Pool } from "./parts/channel-gate.js";

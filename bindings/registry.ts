@@ -8,6 +8,7 @@ import type { BlockFactory } from "./block.js";
 import { createBAM } from "./blocks/bam.js";
 import { createCBAM } from "./blocks/cbam.js";
 import { createCBAMBasicBlock } from "./blocks/cbam-basicblock.js";
+import { createGatherExcite } from "./blocks/gather-excite.js";
 import { createGlobalContext } from "./blocks/global-context.js";
 import { createSCSE } from "./blocks/scse.js";
 import { createSE, createCSE } from "./blocks/se.js";
@@ -39,6 +40,7 @@ export const blocks: readonly BlockEntry[] = Object.freeze([
   entry("se_resblock", createSEResBlock as never),
   entry("cbam_basicblock", createCBAMBasicBlock as never),
   entry("global_context", createGlobalContext as never, { ratio: 1 / 4, fusionTypes: ["channel_add", "channel_mul"] }),
+  entry("gather_excite", createGatherExcite as never, { extent: 2 }),
   entry("triplet_attention", createTripletAttention as never),
 ]);
 
