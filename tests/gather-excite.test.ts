@@ -1,6 +1,7 @@
 // Gather-excite: its kernels against double references (the windowed average / max pool dividing by
-// the in-bounds count, the nearest resize with PyTorch's float32 indices) below, at and above their
-// vector widths, and the block's options and limits (goldens and the bad-input suite cover the rest).
+// the in-bounds count, the depthwise strided 3×3 conv, the nearest resize with PyTorch's float32
+// indices) below, at and above their vector widths, and the block's options and limits (goldens and
+// the bad-input suite cover the rest).
 
 import test, { type ExecutionContext } from "ava";
 import { createGatherExcite } from "../dist/index.js";
@@ -42,7 +43,7 @@ function pool(a: Arena, t: ExecutionContext, x: Float32Array, planes: number, h:
   const out = a.fresh(length);
   const geo = a.fresh(3);
   new Int32Array(wasm.memory.buffer, geo, 3).set(geometry);
-  wasm.f32_avgpool_cw(a.put(x), planes, h, w, geo, withMax, a.fresh(2 * ((w + 3) & ~3)), out);
+  wasm.f32_avgpool_cw(a.put(x), planes, h, w, geo, withMax, a.fresh(2 * (((w + 3) & ~3) + 8)), out);
   return written(t, a, out, length, what);
 }
 
@@ -93,14 +94,15 @@ const f32Index = (dst: number, size: number, out: number) => Math.min(Math.floor
 test("f32_resize_nearest_cw: nearest neighbour with PyTorch's float32 source indices (50 → 198: row 99 reads row 24, not 25)", (t) => {
   t.is(f32Index(99, 50, 198), 24);
   t.is(Math.floor((99 * 50) / 198), 25);
-  const pairs = [[1, 1], [1, 5], [2, 7], [3, 9], [5, 13], [7, 7], [28, 56], [13, 51], [50, 198], [4, 3]];
+  // enlarging (gather-excite's) and shrinking (sources more than four floats apart: gathered one by one)
+  const pairs = [[1, 1], [1, 5], [2, 7], [3, 9], [5, 13], [7, 7], [28, 56], [13, 51], [50, 198], [4, 3], [13, 5], [50, 7]];
   for (const [ih, oh] of pairs) {
     for (const [iw, ow] of pairs) {
       const a = new Arena();
       try {
         const planes = 2, x = values(planes * ih * iw, ih + 7 * iw);
         const y = a.fresh(planes * oh * ow);
-        wasm.f32_resize_nearest_cw(a.put(x), planes, ih, iw, oh, ow, a.fresh(ow), y);
+        wasm.f32_resize_nearest_cw(a.put(x), planes, ih, iw, oh, ow, a.fresh(((ow + 3) >> 2) * 5), y);
         const what = `${ih}×${iw} → ${oh}×${ow}`;
         const want = Array.from({ length: planes * oh * ow }, (_, k) => {
           const q = Math.floor(k / (oh * ow)), i = Math.floor(k / ow) % oh, j = k % ow;
@@ -109,6 +111,41 @@ test("f32_resize_nearest_cw: nearest neighbour with PyTorch's float32 source ind
         t.deepEqual(Array.from(written(t, a, y, planes * oh * ow, what)), want, what);
       } finally {
         a.free();
+      }
+    }
+  }
+});
+
+test("f32_dwconv3x3s2_cw: depthwise 3×3, stride 2, padding 1, bias, ReLU, read in place, below, at and above 4 and 8 columns", (t) => {
+  for (const h of [1, 2, 3, 4, 5, 8, 9]) {
+    for (const w of [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33]) {
+      for (const [relu, withBias] of [[false, true], [true, true], [false, false]]) {
+        const a = new Arena();
+        try {
+          const c = 3, oh = Math.floor((h - 1) / 2) + 1, ow = Math.floor((w - 1) / 2) + 1;
+          const x = values(c * h * w, h * 50 + w), k = values(c * 9, 7), bias = values(c, 8);
+          const y = a.fresh(c * oh * ow);
+          wasm.f32_dwconv3x3s2_cw(a.put(x), c, h, w, a.put(k), withBias ? a.put(bias) : 0, relu, y);
+          const want: number[] = [];
+          for (let ch = 0; ch < c; ch++) {
+            for (let oy = 0; oy < oh; oy++) {
+              for (let ox = 0; ox < ow; ox++) {
+                let s = withBias ? bias[ch] : 0;
+                for (let ky = 0; ky < 3; ky++) {
+                  for (let kx = 0; kx < 3; kx++) {
+                    const r = 2 * oy + ky - 1, col = 2 * ox + kx - 1;
+                    if (r >= 0 && r < h && col >= 0 && col < w) s += k[ch * 9 + ky * 3 + kx] * x[(ch * h + r) * w + col];
+                  }
+                }
+                want.push(relu ? Math.max(0, s) : s);
+              }
+            }
+          }
+          const what = `h=${h} w=${w} relu=${relu} bias=${withBias}`;
+          assertClose(t, written(t, a, y, c * oh * ow, what), want, { atol: 1e-6, rtol: 1e-5 }, what);
+        } finally {
+          a.free();
+        }
       }
     }
   }

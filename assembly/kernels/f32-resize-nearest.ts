@@ -4,6 +4,13 @@
 // rounded to float32. That is not the exact ⌊dst·in/out⌋: 50 → 198 rows, output row 99 reads row 24
 // (99·f32(50/198) = 24.999998 in float32) where 99·50/198 = 25. (PyTorch's shortcuts for out = in
 // and out = 2·in give what this rule gives: the scale is then exactly 1 or 0.5.)
+//
+// Along a row, each four outputs read four sources that, when they lie within four consecutive
+// floats (always, when enlarging, but for rare rounding), come from one vector load and one
+// i8x16.swizzle; a column table holds each chunk's first source and its byte shuffle. Chunks whose
+// sources spread wider (shrinking) are gathered one float at a time.
+
+import { storeLanes } from "../simd";
 
 /**
  * The source index of output index `dst` of a resize from `inSize` to `outSize`: f32(in/out) is the
@@ -14,26 +21,66 @@
   return min(<i32>Mathf.floor(<f32>dst * scale), inSize - 1);
 }
 
-/** idx[j] = the byte offset, in a row of `iw` floats, of the source of output column j < ow. */
-export function nearestColumns(iw: i32, ow: i32, idx: usize): void {
-  for (let j = 0; j < ow; j++) store<i32>(idx + (<usize>j << 2), nearestIndex(j, iw, ow) << 2);
+/** rows[i] = the byte offset of the source row of output row i < oh, rows of `rowBytes` (the divisions done once, not per row). */
+export function nearestRowTable(ih: i32, oh: i32, rowBytes: i32, rows: usize): void {
+  for (let i = 0; i < oh; i++) store<i32>(rows + (<usize>i << 2), nearestIndex(i, ih, oh) * rowBytes);
 }
 
-/** dst[j] = src[column idx[j]] for j < ow: one row resized along its length. */
-export function expandRow(src: usize, idx: usize, ow: i32, dst: usize): void {
-  const end = dst + (<usize>ow << 2);
-  for (; dst < end; dst += 4, idx += 4) store<f32>(dst, load<f32>(src + <usize>load<i32>(idx)));
+/** Floats of the column table of a resize to `ow` columns: per chunk of four, a v128 shuffle and an i32 offset. */
+@inline export function nearestTableFloats(ow: i32): i32 {
+  return ((ow + 3) >> 2) * 5;
 }
 
 /**
- * y [planes][oh][ow] = the nearest resize of x [planes][ih][iw]; idx is scratch for ow i32
- * (the kernel tests' entry; gather-excite resizes row by row inside its output pass).
+ * The column table of a resize of rows of `iw` floats to `ow`: for chunk q, at table + 16q the byte
+ * shuffle of the four outputs, and at table + 16·chunks + 4q the byte offset of the chunk's first
+ * source; that offset + 1 marks a chunk gathered one float at a time, its shuffle then the four
+ * sources' byte offsets from the first (as i32 lanes). The lanes past ow repeat the last source.
  */
-export function f32_resize_nearest_cw(x: usize, planes: i32, ih: i32, iw: i32, oh: i32, ow: i32, idx: usize, y: usize): void {
-  nearestColumns(iw, ow, idx);
-  const inRow = <usize>iw << 2, outRow = <usize>ow << 2;
+export function nearestColumnTable(iw: i32, ow: i32, table: usize): void {
+  const chunks = (ow + 3) >> 2;
+  const offsets = table + (<usize>chunks << 4);
+  for (let q = 0; q < chunks; q++) {
+    const j = q << 2;
+    const i0 = nearestIndex(j, iw, ow), i1 = nearestIndex(min(j + 1, ow - 1), iw, ow);
+    const i2 = nearestIndex(min(j + 2, ow - 1), iw, ow), i3 = nearestIndex(min(j + 3, ow - 1), iw, ow);
+    const rel = i32x4.shl(i32x4.sub(i32x4(i0, i1, i2, i3), i32x4.splat(i0)), 2);
+    const near = i3 - i0 <= 3;
+    // byte b of lane l: 4·(i_l − i0) + b
+    const shuffle = v128.or(v128.swizzle(rel, i8x16(0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12)), i32x4.splat(0x03020100));
+    v128.store(table + (<usize>q << 4), near ? shuffle : rel);
+    store<i32>(offsets + (<usize>q << 2), (i0 << 2) + (near ? 0 : 1));
+  }
+}
+
+/** Outputs 4q … 4q + 3 of the resize of the row at src through the column table (chunks of the table's). */
+@inline export function nearestChunk(src: usize, table: usize, chunks: i32, q: i32): v128 {
+  const shuffle = v128.load(table + (<usize>q << 4));
+  const at = load<i32>(table + (<usize>chunks << 4) + (<usize>q << 2));
+  if (!(at & 1)) return v128.swizzle(v128.load(src + <usize>at), shuffle);
+  const p = src + <usize>(at - 1);
+  return f32x4(
+    load<f32>(p + <usize>i32x4.extract_lane(shuffle, 0)), load<f32>(p + <usize>i32x4.extract_lane(shuffle, 1)),
+    load<f32>(p + <usize>i32x4.extract_lane(shuffle, 2)), load<f32>(p + <usize>i32x4.extract_lane(shuffle, 3)),
+  );
+}
+
+/**
+ * y [planes][oh][ow] = the nearest resize of x [planes][ih][iw]; table is scratch of
+ * nearestTableFloats(ow) floats (the kernel tests' entry; gather-excite resizes inside its output pass).
+ */
+export function f32_resize_nearest_cw(x: usize, planes: i32, ih: i32, iw: i32, oh: i32, ow: i32, table: usize, y: usize): void {
+  nearestColumnTable(iw, ow, table);
+  const chunks = (ow + 3) >> 2, inRow = <usize>iw << 2, outRow = <usize>ow << 2;
   for (let p = 0; p < planes; p++) {
     const src = x + <usize>(p * ih) * inRow;
-    for (let i = 0; i < oh; i++, y += outRow) expandRow(src + <usize>nearestIndex(i, ih, oh) * inRow, idx, ow, y);
+    for (let i = 0; i < oh; i++, y += outRow) {
+      const row = src + <usize>nearestIndex(i, ih, oh) * inRow;
+      for (let q = 0; q < chunks; q++) {
+        const v = nearestChunk(row, table, chunks, q), j = q << 2;
+        if (j + 4 <= ow) v128.store(y + (<usize>j << 2), v);
+        else storeLanes(y + (<usize>j << 2), v, ow - j);
+      }
+    }
   }
 }
