@@ -1,7 +1,7 @@
 // Gather-excite: its kernels against double references (the windowed average / max pool dividing by
-// the in-bounds count, the depthwise strided 3×3 conv, the nearest resize with PyTorch's float32
-// indices) below, at and above their vector widths, and the block's options and limits (goldens and
-// the bad-input suite cover the rest).
+// the in-bounds count, the depthwise strided 3×3 conv, the scaling by a gate resized with PyTorch's
+// float32 nearest indices) below, at and above their vector widths, and the block's options and
+// limits (goldens and the bad-input suite cover the rest).
 
 import test, { type ExecutionContext } from "ava";
 import { createGatherExcite } from "../dist/index.js";
@@ -91,24 +91,25 @@ test("f32_avgpool_cw: a NaN makes its windows NaN; ±∞ as PyTorch (+∞ with �
 /** PyTorch's float32 source index (Math.fround(in / out) is float32's quotient: double has more than 2·24 + 2 bits). */
 const f32Index = (dst: number, size: number, out: number) => Math.min(Math.floor(Math.fround(Math.fround(dst) * Math.fround(size / out))), size - 1);
 
-test("f32_resize_nearest_cw: nearest neighbour with PyTorch's float32 source indices (50 → 198: row 99 reads row 24, not 25)", (t) => {
+test("f32_vscale_nearest_cw: x·t resized by nearest neighbour with PyTorch's float32 source indices (50 → 198: row 99 reads row 24, not 25)", (t) => {
   t.is(f32Index(99, 50, 198), 24);
   t.is(Math.floor((99 * 50) / 198), 25);
   // enlarging (gather-excite's) and shrinking (sources more than four floats apart: gathered one by one)
   const pairs = [[1, 1], [1, 5], [2, 7], [3, 9], [5, 13], [7, 7], [28, 56], [13, 51], [50, 198], [4, 3], [13, 5], [50, 7]];
-  for (const [ih, oh] of pairs) {
-    for (const [iw, ow] of pairs) {
+  for (const [gh, h] of pairs) {
+    for (const [gw, w] of pairs) {
       const a = new Arena();
       try {
-        const planes = 2, x = values(planes * ih * iw, ih + 7 * iw);
-        const y = a.fresh(planes * oh * ow);
-        wasm.f32_resize_nearest_cw(a.put(x), planes, ih, iw, oh, ow, a.fresh(((ow + 3) >> 2) * 5), y);
-        const what = `${ih}×${iw} → ${oh}×${ow}`;
-        const want = Array.from({ length: planes * oh * ow }, (_, k) => {
-          const q = Math.floor(k / (oh * ow)), i = Math.floor(k / ow) % oh, j = k % ow;
-          return x[(q * ih + f32Index(i, ih, oh)) * iw + f32Index(j, iw, ow)];
+        const planes = 2, x = values(planes * h * w, h + 3 * w), g = values(planes * gh * gw, gh + 7 * gw);
+        const xp = a.put(x), tables = ((h + 3) & ~3) + ((w + 3) >> 2) * 5;
+        wasm.f32_vscale_nearest_cw(xp, planes, h, w, a.put(g), gh, gw, a.fresh(tables));
+        const what = `${gh}×${gw} → ${h}×${w}`;
+        const want = Array.from(x, (v, k) => {
+          const p = Math.floor(k / (h * w)), i = Math.floor(k / w) % h, j = k % w;
+          return Math.fround(v * g[(p * gh + f32Index(i, gh, h)) * gw + f32Index(j, gw, w)]);
         });
-        t.deepEqual(Array.from(written(t, a, y, planes * oh * ow, what)), want, what);
+        t.true(a.guardIntact(xp, x.length), `${what}: wrote past the end`);
+        t.deepEqual(Array.from(a.read(xp, x.length)), want, what);
       } finally {
         a.free();
       }

@@ -13,9 +13,8 @@ import { poolOutSize, poolPlane, poolScratch } from "../kernels/f32-avgpool-cw";
 import { ConvParams, convOutSize } from "../kernels/f32-conv2d";
 import { dwconv3x3s2OutSize, dwconv3x3s2Planes } from "../kernels/f32-dwconv3x3s2-cw";
 import { f32_gpool_cw } from "../kernels/f32-gpool";
-import { nearestChunk, nearestColumnTable, nearestRowTable, nearestTableFloats } from "../kernels/f32-resize-nearest";
-import { storeLanes } from "../simd";
-import { MulQ, MulS, RowsAreChannels, scaleRows } from "../kernels/f32-vscale";
+import { nearestTables, nearestTablesFloats, scaleNearest } from "../kernels/f32-resize-nearest";
+import { MulS, RowsAreChannels, scaleRows } from "../kernels/f32-vscale";
 import { f32_vsigmoid } from "../kernels/f32-vunary";
 import { CONV_KINDS, CONV_SLOTS, convStagesPlan, convStagesRun } from "../parts/conv-stages";
 
@@ -28,7 +27,7 @@ import { CONV_KINDS, CONV_SLOTS, convStagesPlan, convStagesRun } from "../parts/
 
 // regions: the gathered map (ping-pong between the strided gather convs), the pool's column sums,
 // the MLP's hidden map, the gate t, the resize's row and column tables; each conv's two
-const G0 = 0, G1 = 1, POOL_COLS = 2, HIDDEN = 3, T = 4, ROW_TABLE = 5, COLUMN_TABLE = 6, GATHER = 7, FC1 = GATHER + CONV_SLOTS, FC2 = FC1 + CONV_SLOTS;
+const G0 = 0, G1 = 1, POOL_COLS = 2, HIDDEN = 3, T = 4, TABLES_AT = 5, GATHER = 6, FC1 = GATHER + CONV_SLOTS, FC2 = FC1 + CONV_SLOTS;
 // private words: the gathered map's size
 const GH = FC2 + CONV_SLOTS, GW = GH + 1;
 // stages: a strided gather conv's code carries its index above 8 bits
@@ -81,34 +80,10 @@ export function gather_excite_plan(params: usize, call: usize): void {
   }
   k.region(T, cells);
   if (gh * gw > 1) {
-    k.region(ROW_TABLE, <u64>h);
-    if (gw != w) k.region(COLUMN_TABLE, <u64>nearestTableFloats(w));
+    k.region(TABLES_AT, <u64>nearestTablesFloats(h, w));
     k.stage(TABLES, 1);
   }
   k.stage(OUTPUT, n * c);
-}
-
-/**
- * Planes [begin, end) of y = x·t, t [planes][gh][gw] resized to h×w: output row i reads the row of t
- * at byte rowTable[i] (PyTorch's float32 index), through the column table when gw ≠ w.
- */
-function scaleResized(x: usize, y: usize, h: i32, w: i32, t: usize, gh: i32, gw: i32, rowTable: usize, columnTable: usize, begin: i32, end: i32): void {
-  const rowBytes = <usize>w << 2, planeBytes = <usize>h * rowBytes, tPlaneBytes = <usize>(gh * gw) << 2;
-  const chunks = (w + 3) >> 2, full = w >> 2;
-  for (let plane = begin; plane < end; plane++) {
-    const tp = t + <usize>plane * tPlaneBytes;
-    let xr = x + <usize>plane * planeBytes, yr = y + <usize>plane * planeBytes;
-    for (let i = 0; i < h; i++, xr += rowBytes, yr += rowBytes) {
-      const q = tp + <usize>load<i32>(rowTable + (<usize>i << 2));
-      if (gw == w) {
-        scaleRows<MulQ, RowsAreChannels>(xr, yr, 0, 0, w, 1, 0, q, 0, 0, 1);
-        continue;
-      }
-      let c = 0;
-      for (; c < full; c++) v128.store(yr + (<usize>c << 4), f32x4.mul(v128.load(xr + (<usize>c << 4)), nearestChunk(q, columnTable, chunks, c)));
-      if (c < chunks) storeLanes(yr + (<usize>c << 4), f32x4.mul(v128.load(xr + (<usize>c << 4)), nearestChunk(q, columnTable, chunks, c)), w & 3);
-    }
-  }
 }
 
 export function gather_excite_run(params: usize, call: usize, stage: i32, begin: i32, end: i32): void {
@@ -145,12 +120,11 @@ export function gather_excite_run(params: usize, call: usize, stage: i32, begin:
   } else if (code == SIGMOID) {
     f32_vsigmoid(g + <usize>begin * cellBytes, (end - begin) * cells, k.at(T) + <usize>begin * cellBytes);
   } else if (code == TABLES) {
-    nearestRowTable(gh, h, gw << 2, k.at(ROW_TABLE));
-    if (gw != w) nearestColumnTable(gw, w, k.at(COLUMN_TABLE));
+    nearestTables(gh, gw, h, w, k.at(TABLES_AT));
   } else if (cells == 1) {
     // a 1×1 gate broadcasts (timm resizes only maps that are not 1×1)
     scaleRows<MulS, RowsAreChannels>(k.x, k.y, 0, planeBytes, hw, 1, k.at(T), 0, 0, begin, end);
   } else {
-    scaleResized(k.x, k.y, h, w, k.at(T), gh, gw, k.at(ROW_TABLE), k.at(COLUMN_TABLE), begin, end);
+    scaleNearest(k.x, k.y, h, w, k.at(T), gh, gw, k.at(TABLES_AT), begin, end);
   }
 }
