@@ -11,7 +11,7 @@ export { f32_conv2d_pack } from "./kernels/f32-conv2d";
 export { f32_conv2d_nchw_plan, f32_conv2d_nchw_run } from "./kernels/f32-conv2d-nchw";
 export { f32_vsigmoid, f32_vhardsigmoid, f32_vrelu, f32_vsilu, f32_vhardswish } from "./kernels/f32-vunary";
 export { f32_vgate, f32_vactivation } from "./kernels/f32-vgate";
-export { f32_vscale_channel_cw, f32_vscale_spatial_cw } from "./kernels/f32-vscale";
+export { f32_vscale_channel_cw, f32_vscale_spatial_cw, f32_vscale_shift_cw } from "./kernels/f32-vscale";
 export { f32_softmax_pool_cw } from "./kernels/f32-softmax-pool";
 export { f32_layernorm } from "./kernels/f32-layernorm";
 export { f32_rcpool_cw } from "./kernels/f32-rcpool-cw";

@@ -39,8 +39,8 @@ export const blocks: readonly BlockEntry[] = Object.freeze([
   entry("bam", createBAM as never),
   entry("se_resblock", createSEResBlock as never),
   entry("cbam_basicblock", createCBAMBasicBlock as never),
-  entry("global_context", createGlobalContext as never, { ratio: 1 / 4, fusionTypes: ["channel_add", "channel_mul"] }),
-  entry("gather_excite", createGatherExcite as never, { extent: 2 }),
+  entry("global_context", createGlobalContext as never),
+  entry("gather_excite", createGatherExcite as never, { extent: 8, extraParams: true }), // timm's geresnet50t
   entry("triplet_attention", createTripletAttention as never),
 ]);
 

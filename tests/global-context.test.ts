@@ -1,4 +1,4 @@
-// The global context block: its kernels (the tiled softmax pooling, the LayerNorm) against double
+// The global context block: its kernels (the tiled softmax pooling, the LayerNorm, x·s + t) against double
 // references at and across their tiles, the block across several pixel tiles (the goldens' images
 // fit one), NaN as PyTorch, and its options (goldens and the bad-input suite cover the rest).
 
@@ -84,6 +84,27 @@ test("f32_layernorm: over 1 to 17 values, in place, β exactly for one value", (
       } finally {
         a.free();
       }
+    }
+  }
+});
+
+test("f32_vscale_shift_cw: y = x·s[p] + t[p], rounded as PyTorch (the product, then the sum), also in place", (t) => {
+  for (const hw of [1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 31, 33, 64, 67]) {
+    const a = new Arena();
+    try {
+      const planes = 5;
+      const x = values(planes * hw, hw), s = values(planes, 4), sh = values(planes, 5);
+      const xp = a.put(x), sp = a.put(s), tp = a.put(sh), y = a.fresh(x.length);
+      // planes 1..3 of 5: the first and the last must stay unwritten
+      wasm.f32_vscale_shift_cw(xp, hw, sp, tp, y, 1, 4);
+      const want = Array.from(x, (v, i) => Math.fround(Math.fround(v * s[Math.floor(i / hw)]) + sh[Math.floor(i / hw)]));
+      t.deepEqual(a.unwritten(y, x.length), [...Array.from({ length: hw }, (_, i) => i), ...Array.from({ length: hw }, (_, i) => 4 * hw + i)], `hw=${hw}: planes 0 and 4 untouched`);
+      t.true(a.guardIntact(y, x.length), `hw=${hw}: wrote past the end`);
+      t.deepEqual(Array.from(a.read(y, x.length).subarray(hw, 4 * hw)), want.slice(hw, 4 * hw), `hw=${hw}`);
+      wasm.f32_vscale_shift_cw(xp, hw, sp, tp, xp, 0, planes);
+      t.deepEqual(Array.from(a.read(xp, x.length)), want, `in place hw=${hw}`);
+    } finally {
+      a.free();
     }
   }
 });

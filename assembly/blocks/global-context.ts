@@ -12,7 +12,7 @@ import { f32_dense } from "../kernels/f32-dense";
 import { f32_gpool_cw } from "../kernels/f32-gpool";
 import { f32_layernorm } from "../kernels/f32-layernorm";
 import { softmaxPoolCombine, softmaxPoolTile, TILE_STAT } from "../kernels/f32-softmax-pool";
-import { MulSAddQ, RowsAreChannelsTwoScalars, scaleRows } from "../kernels/f32-vscale";
+import { f32_vscale_shift_cw } from "../kernels/f32-vscale";
 import { f32_vrelu, f32_vsigmoid } from "../kernels/f32-vunary";
 
 /** One fusion's transform (channel_add_conv or channel_mul_conv): conv0 [P, C] and bias, LN γ, β [P], conv3 [C, P] and bias. */
@@ -94,7 +94,7 @@ export function global_context_run(params: usize, call: usize, stage: i32, begin
       else memory.fill(add, 0, rowBytes);
     }
   } else {
-    // one instance for every fusion: x·1 + add is x + add exactly, and x·σ + 0 is x·σ (up to the sign of a zero)
-    scaleRows<MulSAddQ, RowsAreChannelsTwoScalars>(k.x, k.y, 0, planeBytes, hw, 1, k.at(MUL), k.at(ADD), 4, begin, end);
+    // one pass for every fusion: x·1 + add is x + add exactly, and x·σ + 0 is x·σ (up to the sign of a zero)
+    f32_vscale_shift_cw(k.x, hw, k.at(MUL), k.at(ADD), k.y, begin, end);
   }
 }

@@ -8,11 +8,10 @@
 //   group (the pixel map of the image, shared by its channels).
 // - RowsArePixels (NHWC): a row is a pixel's channels; s is per group (the image's channel vector),
 //   q per row.
-// - RowsAreChannelsTwoScalars (NCHW): a row is a channel plane with two scalars, s and q.
 // Every pattern of the blocks is one instance: SE (x·s), sSE (x·q), CBAM ((x·s)·q), scSE (x·(s+q),
 // max(x·s, x·q)), BAM ((1 + σ(s·q))·x), the residual blocks (r + x·s, relu((x·s)·q + r)),
-// coordinate attention ((x·q)·s over image rows), global context (x·s + q). Rows are independent
-// work items. y may alias x and r: each element is read before it is written.
+// coordinate attention ((x·q)·s over image rows). Rows are independent work items. y may alias x
+// and r: each element is read before it is written.
 
 import { storeLanes } from "../simd";
 import { vsigmoid } from "../vmath";
@@ -25,11 +24,6 @@ import { vsigmoid } from "../vmath";
 @final export class RowsArePixels {
   @inline s(_row: usize, group: usize, o: usize): v128 { return v128.load(group + o); }
   @inline q(row: usize, _group: usize, o: usize): v128 { return v128.load32_splat(row); }
-}
-/** Channel planes with a second scalar: s per row, q the group's first float (groupRows 1, groupStride 4: one per row). */
-@final export class RowsAreChannelsTwoScalars {
-  @inline s(row: usize, _group: usize, _o: usize): v128 { return v128.load32_splat(row); }
-  @inline q(_row: usize, group: usize, _o: usize): v128 { return v128.load32_splat(group); }
 }
 
 // ---- operations: which operands they read, and what they compute ----
@@ -63,11 +57,6 @@ import { vsigmoid } from "../vmath";
 @final export class MaxMulSMulQ {
   @inline usesS(): bool { return true; } @inline usesQ(): bool { return true; } @inline usesR(): bool { return false; }
   @inline apply(x: v128, s: v128, q: v128, _r: v128): v128 { return f32x4.max(f32x4.mul(x, s), f32x4.mul(x, q)); }
-}
-/** x·s + q: the global context block's x·σ(mul) + add (the product, then the sum, as PyTorch rounds it). */
-@final export class MulSAddQ {
-  @inline usesS(): bool { return true; } @inline usesQ(): bool { return true; } @inline usesR(): bool { return false; }
-  @inline apply(x: v128, s: v128, q: v128, _r: v128): v128 { return f32x4.add(f32x4.mul(x, s), q); }
 }
 /** BAM, combine 'mul' (the official code): (1 + σ(s·q))·x. */
 @final export class BamMul {
@@ -148,4 +137,28 @@ export function f32_vscale_channel_cw(x: usize, hw: i32, s: usize, y: usize, beg
 /** y[n, c, i] = x[n, c, i]·q[n, i] for planes [begin, end) = n·C + c (sSE's spatial scaling by [N, 1, H, W]). */
 export function f32_vscale_spatial_cw(x: usize, c: i32, hw: i32, q: usize, y: usize, begin: i32, end: i32): void {
   scaleRows<MulQ, RowsAreChannels>(x, y, 0, <usize>hw << 2, hw, c, 0, q, <usize>hw << 2, begin, end);
+}
+
+// ---- two scalars per plane: the global context block's x·σ(mul[c]) + add[c] ----
+
+/**
+ * y[p, i] = x[p, i]·s[p] + t[p] for planes [begin, end) of hw floats (the product, then the sum, as
+ * PyTorch rounds them); y may alias x.
+ */
+export function f32_vscale_shift_cw(x: usize, hw: i32, s: usize, t: usize, y: usize, begin: i32, end: i32): void {
+  const planeBytes = <usize>hw << 2, full = <usize>(hw & ~3) << 2, full16 = full & ~63, lanes = hw & 3;
+  for (let p = begin; p < end; p++) {
+    const xp = x + <usize>p * planeBytes, yp = y + <usize>p * planeBytes;
+    const vs = v128.load32_splat(s + (<usize>p << 2)), vt = v128.load32_splat(t + (<usize>p << 2));
+    let o: usize = 0;
+    for (; o < full16; o += 64) {
+      const xo = xp + o, yo = yp + o;
+      v128.store(yo, f32x4.add(f32x4.mul(v128.load(xo), vs), vt));
+      v128.store(yo, f32x4.add(f32x4.mul(v128.load(xo, 16), vs), vt), 16);
+      v128.store(yo, f32x4.add(f32x4.mul(v128.load(xo, 32), vs), vt), 32);
+      v128.store(yo, f32x4.add(f32x4.mul(v128.load(xo, 48), vs), vt), 48);
+    }
+    for (; o < full; o += 16) v128.store(yp + o, f32x4.add(f32x4.mul(v128.load(xp + o), vs), vt));
+    if (lanes) storeLanes(yp + o, f32x4.add(f32x4.mul(v128.load(xp + o), vs), vt), lanes);
+  }
 }
