@@ -10,7 +10,8 @@
 // the result does not depend on which thread computed which tile.
 
 import { conv1x1Tile } from "./f32-conv1x1";
-import { hmax, hsum, madd } from "../simd";
+import { denseRow } from "./f32-dense";
+import { hmax, hsum } from "../simd";
 import { vexpNonPositive } from "../vmath";
 
 /** Floats of a tile's statistics: m, s, and the combine's factor e^(m − M). */
@@ -39,7 +40,7 @@ export function softmaxPoolTile(x: usize, c: i32, planeBytes: usize, w: usize, b
     m = Mathf.max(m, v);
   }
   if (v128.any_true(nan)) m = NaN;
-  // e_i = exp(q_i − m) ≤ 1, and their sum; the lanes past tw are zeroed (the weighted sums read whole vectors of e)
+  // e_i = exp(q_i − m) ≤ 1, and their sum (over whole vectors: the lanes past tw are zeroed)
   const vmax = f32x4.splat(m);
   const keep = i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(tw & 3));
   let vs = f32x4.splat(0);
@@ -52,33 +53,9 @@ export function softmaxPoolTile(x: usize, c: i32, planeBytes: usize, w: usize, b
   const s = hsum(vs);
   store<f32>(stat, m);
   store<f32>(stat, s, 4);
-  // u[c] = Σ_i x[c, i]·e_i: four planes at a time over the whole vectors, the tail pixels one by one
-  // (x's lanes past tw belong to the next plane or the read pad and may be ±∞: never multiplied)
-  let ch = 0;
-  for (; ch + 4 <= c; ch += 4, x += planeBytes << 2, u += 16) {
-    const x1 = x + planeBytes, x2 = x1 + planeBytes, x3 = x2 + planeBytes;
-    let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
-    for (let o: usize = 0; o < full; o += 16) {
-      const ev = v128.load(e + o);
-      a0 = madd(v128.load(x + o), ev, a0);
-      a1 = madd(v128.load(x1 + o), ev, a1);
-      a2 = madd(v128.load(x2 + o), ev, a2);
-      a3 = madd(v128.load(x3 + o), ev, a3);
-    }
-    let u0 = hsum(a0), u1 = hsum(a1), u2 = hsum(a2), u3 = hsum(a3);
-    for (let o = full; o < end; o += 4) {
-      const ev = load<f32>(e + o);
-      u0 += load<f32>(x + o) * ev; u1 += load<f32>(x1 + o) * ev; u2 += load<f32>(x2 + o) * ev; u3 += load<f32>(x3 + o) * ev;
-    }
-    store<f32>(u, u0); store<f32>(u, u1, 4); store<f32>(u, u2, 8); store<f32>(u, u3, 12);
-  }
-  for (; ch < c; ch++, x += planeBytes, u += 4) {
-    let a = f32x4.splat(0);
-    for (let o: usize = 0; o < full; o += 16) a = madd(v128.load(x + o), v128.load(e + o), a);
-    let u0 = hsum(a);
-    for (let o = full; o < end; o += 4) u0 += load<f32>(x + o) * load<f32>(e + o);
-    store<f32>(u, u0);
-  }
+  // u[c] = Σ_i x[c, i]·e_i: a dense product with the tile's C rows as the weights (their lanes past tw,
+  // which belong to the next plane or the read pad and may be ±∞, are never multiplied)
+  denseRow(e, tw, x, planeBytes, 0, c, u);
 }
 
 /**
