@@ -14,7 +14,7 @@ import { ConvParams, convOutSize } from "../kernels/f32-conv2d";
 import { dwconv3x3s2OutSize, dwconv3x3s2Planes } from "../kernels/f32-dwconv3x3s2-cw";
 import { f32_gpool_cw } from "../kernels/f32-gpool";
 import { nearestTables, nearestTablesFloats, scaleNearest } from "../kernels/f32-resize-nearest";
-import { MulS, RowsAreChannels, scaleRows } from "../kernels/f32-vscale";
+import { f32_vscale_channel_cw } from "../kernels/f32-vscale";
 import { f32_vsigmoid } from "../kernels/f32-vunary";
 import { CONV_KINDS, CONV_SLOTS, convStagesPlan, convStagesRun } from "../parts/conv-stages";
 
@@ -123,7 +123,7 @@ export function gather_excite_run(params: usize, call: usize, stage: i32, begin:
     nearestTables(gh, gw, h, w, k.at(TABLES_AT));
   } else if (cells == 1) {
     // a 1×1 gate broadcasts (timm resizes only maps that are not 1×1)
-    scaleRows<MulS, RowsAreChannels>(k.x, k.y, 0, planeBytes, hw, 1, k.at(T), 0, 0, begin, end);
+    f32_vscale_channel_cw(k.x, hw, k.at(T), k.y, begin, end);
   } else {
     scaleNearest(k.x, k.y, h, w, k.at(T), gh, gw, k.at(TABLES_AT), begin, end);
   }
