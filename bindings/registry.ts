@@ -12,6 +12,8 @@ import { createCBAMBasicBlock } from "./blocks/cbam-basicblock.js";
 import { createCoordAttention } from "./blocks/coord-attention.js";
 import { createECA } from "./blocks/eca.js";
 import { createEffectiveSE } from "./blocks/effective-se.js";
+import { createGatherExcite } from "./blocks/gather-excite.js";
+import { createGlobalContext } from "./blocks/global-context.js";
 import { createSCSE } from "./blocks/scse.js";
 import { createSE, createCSE } from "./blocks/se.js";
 import { createSEResBlock } from "./blocks/se-resblock.js";
@@ -24,6 +26,7 @@ import { createIAFF } from "./blocks/iaff.js";
 import { createMSCAM } from "./blocks/mscam.js";
 import { createShuffleAttention } from "./blocks/shuffle-attention.js";
 import { createSSE } from "./blocks/sse.js";
+import { createTripletAttention } from "./blocks/triplet-attention.js";
 
 export interface BlockEntry {
   /** The block's name, e.g. "scSE". */
@@ -69,6 +72,9 @@ export const blocks: readonly BlockEntry[] = Object.freeze([
   entry("iaff", createIAFF as never, {}, 3),
   // SA-Net's groups 64 needs C % 128 = 0: at fewer channels, as many groups as C allows
   entry("shuffle_attention", createShuffleAttention as never, (c) => ({ channels: c, groups: Math.min(64, c / 2) }), 1),
+  entry("global_context", createGlobalContext as never),
+  entry("gather_excite", createGatherExcite as never, { extent: 8, extraParams: true }), // timm's geresnet50t
+  entry("triplet_attention", createTripletAttention as never, {}, 3),
 ]);
 
 /** The entry of the block named `name` (e.g. "CBAM") or whose golden folder is `name` (e.g. "cbam"). */

@@ -24,7 +24,7 @@ import { hmax, hsum, storeLanes } from "../simd";
 export const STATS_TILE = 1024;
 
 /** max_l Op(x[l, 0..3]) for four positions at x, NaN where any value is NaN (as torch.amax). */
-function maxWithNaN<Op>(x: usize, len: i32, lineBytes: usize, s: usize): v128 {
+export function maxWithNaN<Op>(x: usize, len: i32, lineBytes: usize, s: usize): v128 {
   const op = changetype<Op>(0);
   let m = f32x4.splat(-Infinity), nan = i32x4.splat(0);
   for (let l = 0; l < len; l++, x += lineBytes, s += 4) {
@@ -118,9 +118,14 @@ function maxWithNaN<Op>(x: usize, len: i32, lineBytes: usize, s: usize): v128 {
   }
 }
 
+/** stridedStats<AsIs> (the statistics of x as is) as one function, which its callers share rather than each inlining it. */
+export function stridedStatsAsIs(x: usize, len: i32, inner: i32, maxOut: usize, meanOut: usize, outStride: usize, begin: i32, end: i32): void {
+  stridedStats<AsIs>(x, len, inner, 0, maxOut, meanOut, outStride, begin, end);
+}
+
 /** maxC and meanC of x [n, c, hw] (kernels.channelPool), into max [n, hw] and mean [n, hw] (both are written). */
 export function f32_cpool_cw(x: usize, n: i32, c: i32, hw: i32, max: usize, mean: usize): void {
-  stridedStats<AsIs>(x, c, hw, 0, max, mean, <usize>hw << 2, 0, statsItems(n, hw));
+  stridedStatsAsIs(x, c, hw, max, mean, <usize>hw << 2, 0, statsItems(n, hw));
 }
 
 // ---- along the contiguous axis: one row's statistics (NHWC's channels at a pixel) ----

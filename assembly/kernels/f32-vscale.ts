@@ -147,3 +147,27 @@ export function f32_vscale_channel_cw(x: usize, hw: i32, s: usize, y: usize, beg
 export function f32_vscale_spatial_cw(x: usize, c: i32, hw: i32, q: usize, y: usize, begin: i32, end: i32): void {
   scaleRows<MulQ, RowsAreChannels>(x, y, 0, <usize>hw << 2, hw, c, 0, q, <usize>hw << 2, begin, end);
 }
+
+// ---- two scalars per plane: the global context block's x·σ(mul[c]) + add[c] ----
+
+/**
+ * y[p, i] = x[p, i]·s[p] + t[p] for planes [begin, end) of hw floats (the product, then the sum, as
+ * PyTorch rounds them); y may alias x.
+ */
+export function f32_vscale_shift_cw(x: usize, hw: i32, s: usize, t: usize, y: usize, begin: i32, end: i32): void {
+  const planeBytes = <usize>hw << 2, full = <usize>(hw & ~3) << 2, full16 = full & ~63, lanes = hw & 3;
+  for (let p = begin; p < end; p++) {
+    const xp = x + <usize>p * planeBytes, yp = y + <usize>p * planeBytes;
+    const vs = v128.load32_splat(s + (<usize>p << 2)), vt = v128.load32_splat(t + (<usize>p << 2));
+    let o: usize = 0;
+    for (; o < full16; o += 64) {
+      const xo = xp + o, yo = yp + o;
+      v128.store(yo, f32x4.add(f32x4.mul(v128.load(xo), vs), vt));
+      v128.store(yo, f32x4.add(f32x4.mul(v128.load(xo, 16), vs), vt), 16);
+      v128.store(yo, f32x4.add(f32x4.mul(v128.load(xo, 32), vs), vt), 32);
+      v128.store(yo, f32x4.add(f32x4.mul(v128.load(xo, 48), vs), vt), 48);
+    }
+    for (; o < full; o += 16) v128.store(yp + o, f32x4.add(f32x4.mul(v128.load(xp + o), vs), vt));
+    if (lanes) storeLanes(yp + o, f32x4.add(f32x4.mul(v128.load(xp + o), vs), vt), lanes);
+  }
+}
