@@ -27,18 +27,48 @@ export function batchNormAffine(weights: Weights, prefix: string, eps = BN_EPS):
   return { scale, shift };
 }
 
+/** A layer with a batch norm folded into it, or (`after`) the layer as given and the batch norm's affine to apply after it. */
+export interface FoldedBatchNorm {
+  readonly weight: Float32Array;
+  readonly bias: Float32Array;
+  readonly after?: { readonly scale: Float32Array; readonly shift: Float32Array };
+}
+
+/**
+ * Folded weights and biases above this magnitude are not trusted to round as bn(layer(x)) does:
+ * PyTorch computes layer(x) first, and a product that overflows there may not overflow folded
+ * (or the other way round). Below it, sums of products stay far from float32's overflow for any
+ * input below ~1e25 in magnitude.
+ */
+const FOLD_LIMIT = 2 ** 32;
+
 /**
  * bn(layer(x)) as one layer: `weight` has one row per output channel (a conv's [O, I/g, kh, kw]
- * or a linear layer's [O, I]), `bias` is the layer's own bias (undefined = none).
+ * or a linear layer's [O, I]), `bias` is the layer's own bias (undefined = none). The fold is
+ * exact to rounding only where every scale, shift and folded value is finite and moderate
+ * (FOLD_LIMIT); otherwise (a NaN or ±Inf scale: 0·∞ and ∞ − ∞ in the folded products are NaN
+ * where PyTorch's (layer(x))·scale is ±∞; weights that overflow when scaled) the layer is kept
+ * as given (bias 0 when it has none) and `after` holds the batch norm's affine, for the layer to
+ * apply after its sum, as PyTorch does.
  */
-export function foldBatchNorm(weight: Float32Array, bias: Float32Array | undefined, weights: Weights, prefix: string): { weight: Float32Array; bias: Float32Array } {
+export function foldBatchNorm(weight: Float32Array, bias: Float32Array | undefined, weights: Weights, prefix: string): FoldedBatchNorm {
   const { scale, shift } = batchNormAffine(weights, prefix);
   const outChannels = scale.length;
   const row = weight.length / outChannels;
   const w = new Float32Array(weight.length), b = new Float32Array(outChannels);
+  const moderate = (v: number) => Math.abs(v) <= FOLD_LIMIT; // false for NaN
+  let foldable = true;
   for (let o = 0; o < outChannels; o++) {
-    for (let i = 0; i < row; i++) w[o * row + i] = weight[o * row + i] * scale[o];
+    const s = Math.fround(scale[o]);
+    foldable &&= moderate(s) && Number.isFinite(Math.fround(shift[o]));
+    for (let i = 0; i < row; i++) {
+      w[o * row + i] = weight[o * row + i] * scale[o];
+      // a NaN or ±Inf weight stays one when scaled by a finite, nonzero scale; a finite one must stay moderate
+      foldable &&= Number.isFinite(weight[o * row + i]) ? moderate(weight[o * row + i]) && moderate(w[o * row + i]) : s !== 0;
+    }
     b[o] = (bias ? bias[o] : 0) * scale[o] + shift[o];
+    foldable &&= moderate(bias ? bias[o] : 0) && moderate(b[o]);
   }
-  return { weight: w, bias: b };
+  if (foldable) return { weight: w, bias: b };
+  return { weight, bias: bias ?? new Float32Array(outChannels), after: { scale: Float32Array.from(scale), shift: Float32Array.from(shift) } };
 }

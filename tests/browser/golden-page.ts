@@ -5,7 +5,9 @@
 // `excitePage.runCases`.
 
 import * as excite from "excite";
+import { applyPoison } from "../golden/poison.js";
 import { goldenInput } from "../golden/prng.js";
+import { closeness, SPEC_TOLERANCE } from "../helpers/close.js";
 
 /** How each `?wasm=` mode hands the module to `loadModule` (absent: the default, next to the module). */
 const WASM_SOURCES: Record<string, () => Promise<excite.WasmSource>> = {
@@ -48,7 +50,7 @@ async function runCase(block: string, create: Factory, file: string): Promise<Ca
   for (const [key, t] of Object.entries(tensors)) if (key !== "y" && key !== "y_index") weights[key] = f32(t.bytes);
   const dims: excite.Dims = JSON.parse(metadata.dims);
   const outDims: number[] = JSON.parse(metadata.outDims);
-  const x = goldenInput(Number(metadata.seed), dims.reduce((a, b) => a * b, 1));
+  const x = applyPoison(goldenInput(Number(metadata.seed), dims.reduce((a, b) => a * b, 1)), metadata.poison, "x");
   const expected = f32(tensors.y.bytes);
   const index = tensors.y_index ? new Int32Array(tensors.y_index.bytes.slice().buffer) : undefined;
 
@@ -58,18 +60,11 @@ async function runCase(block: string, create: Factory, file: string): Promise<Ca
     const problems: string[] = [];
     const gotDims = b.outputDims(dims);
     if (JSON.stringify(gotDims) !== JSON.stringify(outDims)) problems.push(`output dims [${gotDims}] but PyTorch's are [${outDims}]`);
-    // SPEC §5: |got − expected| ≤ 1e-5 + 1e-4·|expected| for every stored element.
-    let maxAbs = 0, worstRatio = 0, worst = -1;
-    for (let k = 0; k < expected.length; k++) {
-      const i = index ? index[k] : k;
-      const err = Math.abs(y[i] - expected[k]);
-      const ratio = Number.isNaN(err) ? Infinity : err / (1e-5 + 1e-4 * Math.abs(expected[k]));
-      maxAbs = Math.max(maxAbs, Number.isNaN(err) ? Infinity : err);
-      if (ratio > worstRatio) { worstRatio = ratio; worst = k; }
-    }
+    // SPEC §5: |got − expected| ≤ 1e-5 + 1e-4·|expected| for every stored element (NaN = NaN, the same infinities).
+    const { maxAbs, worstRatio, at } = closeness(y, expected, { ...SPEC_TOLERANCE, index });
     if (worstRatio > 1) {
-      const i = index ? index[worst] : worst;
-      problems.push(`element ${i}: got ${y[i]}, PyTorch ${expected[worst]} (${worstRatio.toFixed(2)}× the tolerance)`);
+      const k = index ? index.indexOf(at) : at;
+      problems.push(`element ${at}: got ${y[at]}, PyTorch ${expected[k]} (${worstRatio === Infinity ? "NaN or ∞ unmatched" : `${worstRatio.toFixed(2)}× the tolerance`})`);
     }
     const io = b.io(dims);
     io.input.set(x);
