@@ -18,6 +18,7 @@ import zlib
 import numpy as np
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -880,7 +881,8 @@ def poison_cases(block, options, dims, suffix='', weights=True, layout='linear')
     """The NaN/Inf cases of `block` with `options` on images of dims[1:] (N ≥ 2: torch 1.13's CPU
     conv then takes mkldnn, which skips the padding taps, so a non-finite k×k weight reaches only
     the pixels where its tap lands inside the image; its single-image path for small inputs,
-    im2col, multiplies the padded zeros by it and makes every pixel NaN):
+    im2col, multiplies the padded zeros by it and makes every pixel NaN, and so does its grouped
+    path for groups of few channels: generate() checks every conv, check_conv_skips_padding):
     - poison{suffix}_x: N = 6, image i holds POISON_KINDS[i] once (poison_x_positions);
     - poison{suffix}_x_pairs: N = 4, two values per image (poison_pair_positions);
     - two-input blocks: the same for `residual`;
@@ -1150,6 +1152,29 @@ def stored_shape(layout, key, arr):
     return arr
 
 
+def check_conv_skips_padding(module, inputs, output):
+    """Forward hook of a poison case's convs: a conv with a NaN or ±Inf weight must give the NaN and
+    ±Inf of one that skips the padding taps (mkldnn's direct convolution). torch 1.13's im2col paths
+    (a single small image with a 3×3 or 1-wide kernel; groups of few channels) multiply the zero
+    padding by the weight and make every pixel NaN: a golden made there is refused."""
+    w = module.weight
+    if bool(torch.isfinite(w).all()):
+        return
+    x = inputs[0]
+    geometry = dict(stride=module.stride, padding=module.padding, dilation=module.dilation, groups=module.groups)
+    ref = F.conv2d(x, torch.where(torch.isfinite(w), w, torch.zeros_like(w)), module.bias, **geometry)
+    for co, ci, ky, kx in torch.nonzero(~torch.isfinite(w)).tolist():
+        tap = torch.zeros_like(w)
+        tap[co, ci, ky, kx] = 1
+        inside = F.conv2d(torch.ones_like(x), tap, None, **geometry)[:, co] > 0
+        ref[:, co] += torch.where(inside, F.conv2d(x, tap, None, **geometry)[:, co] * w[co, ci, ky, kx],
+                                  torch.zeros_like(ref[:, co]))
+    same = torch.equal(torch.isnan(ref), torch.isnan(output)) and \
+        torch.equal(torch.isposinf(ref), torch.isposinf(output)) and torch.equal(torch.isneginf(ref), torch.isneginf(output))
+    assert same, (f'{module}: torch multiplied the padding by a non-finite weight (its im2col path): '
+                  f'give this poison case other sizes (N > 1, 16+ channels per group)')
+
+
 def flat_index(index, shape):
     return int(index) if isinstance(index, int) else int(np.ravel_multi_index(index, shape))
 
@@ -1195,8 +1220,12 @@ def generate(block, name, options, dims, layout):
                 if key in poison:
                     t.copy_(torch.from_numpy(poison_tensor(t.numpy(), poison[key])))
         assert set(poison) <= set(model.state_dict()) | {'x', 'residual'}, poison
+    hooks = [m.register_forward_hook(check_conv_skips_padding) for m in model.modules()
+             if isinstance(m, nn.Conv2d)] if poison else []
     with torch.no_grad():
         y = model(*[torch.from_numpy(a.copy()) for a in poisoned]).contiguous()
+    for h in hooks:
+        h.remove()
     if attempt and os.environ.get('GOLDEN_VERBOSE'):
         print(f'{block}/{name}: weights redrawn {attempt}x')
     assert y.dtype == torch.float32
