@@ -45,7 +45,7 @@ export const postShiftKey = (weight: string): string => `${weight}#post.shift`;
 
 /**
  * The weights of a conv under `weight` and `bias` with a batch norm folded into it
- * (batchnorm.ts foldBatchNorm): the folded ones, or, where the fold is not exact, the conv's own
+ * (batchnorm.ts foldBatchNormExact): the folded ones, or, where the fold is not exact, the conv's own
  * and the batch norm's affine, which the conv's record then applies after it (CONV_EXACT_ALL).
  */
 export function foldedConvWeights(weight: string, bias: string, folded: FoldedBatchNorm): Weights {

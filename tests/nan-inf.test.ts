@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import test from "ava";
 import { kernels } from "../dist/index.js";
-import { foldBatchNorm } from "../dist/batchnorm.js";
+import { foldBatchNormExact } from "../dist/batchnorm.js";
 import { assertClose, SPEC_TOLERANCE } from "./helpers/close.js";
 import { type Conv, referenceConv2d } from "./helpers/conv-reference.js";
 import { goldenInput } from "./golden/prng.js";
@@ -179,17 +179,17 @@ function fromTorch(): any {
   return answers;
 }
 
-test("foldBatchNorm folds ordinary batch norms, and keeps the affine apart where folding is not exact", (t) => {
+test("foldBatchNormExact folds ordinary batch norms, and keeps the affine apart where folding is not exact", (t) => {
   const bn = (weight: number[], running_var = weight.map(() => 1)) => ({
     "bn.weight": Float32Array.from(weight), "bn.bias": Float32Array.from(weight, () => 0.5),
     "bn.running_mean": Float32Array.from(weight, () => 0.25), "bn.running_var": Float32Array.from(running_var),
   });
   const w = Float32Array.from([1, -2, 0.5, 3]); // [2 channels, 2 inputs]
-  const folded = foldBatchNorm(w, undefined, bn([2, 1]), "bn.");
+  const folded = foldBatchNormExact(w, undefined, bn([2, 1]), "bn.");
   t.is(folded.after, undefined);
   t.deepEqual(Array.from(folded.weight), Array.from(w, (v, i) => Math.fround(v * (i < 2 ? 2 : 1) / Math.sqrt(1 + 1e-5))));
   // a NaN weight under a finite scale folds (it stays NaN)
-  t.is(foldBatchNorm(Float32Array.from([NaN, 1, 2, 3]), undefined, bn([2, 1]), "bn.").after, undefined);
+  t.is(foldBatchNormExact(Float32Array.from([NaN, 1, 2, 3]), undefined, bn([2, 1]), "bn.").after, undefined);
   for (const [what, weights, params] of [
     ["an infinite scale", w, bn([Infinity, 1])],
     ["a NaN scale", w, bn([NaN, 1])],
@@ -197,7 +197,7 @@ test("foldBatchNorm folds ordinary batch norms, and keeps the affine apart where
     ["a scale that overflows the weights", w, bn([3e38, 1])],
     ["a huge weight", Float32Array.from([3e38, 1, 2, 3]), bn([0.5, 1])],
   ] as const) {
-    const f = foldBatchNorm(weights, undefined, params, "bn.");
+    const f = foldBatchNormExact(weights, undefined, params, "bn.");
     t.not(f.after, undefined, `${what}: not folded`);
     t.is(f.weight, weights, `${what}: the layer's own weights`);
     t.deepEqual(Array.from(f.bias), [0, 0], `${what}: bias 0`);

@@ -2,7 +2,7 @@
 // mc = fc2(relu(bn(fc1(GAP(x))))) and the spatial branch ms = final(relu(bn(dilated(…relu(bn(reduce(x))))))).
 // Every batch norm is folded into the layer in front of it at create (assembly/blocks/bam.ts computes the rest).
 
-import { batchNormSpecs, foldBatchNorm } from "../batchnorm.js";
+import { batchNormSpecs, foldBatchNormExact } from "../batchnorm.js";
 import { Block, type BlockDef, blockFactory, layoutCode } from "../block.js";
 import { type Conv, convRecord, foldedConvWeights } from "../conv-params.js";
 import { COMBINE_ADD, COMBINE_MUL, EPILOGUE_RELU } from "../constants.js";
@@ -86,18 +86,18 @@ function spatialConvs(g: BAMConfig): { reduce: Conv; dilated: Conv[]; final: Con
 
 /** The folded weights: fc1 with channel.bn, reduce with reduce_bn, each dilated conv with its bn. */
 function bamModuleWeights(g: BAMConfig, w: Weights): { weights: Weights; convs: Conv[] } {
-  const fc1 = foldBatchNorm(w["channel.fc1.weight"], w["channel.fc1.bias"], w, "channel.bn.");
+  const fc1 = foldBatchNormExact(w["channel.fc1.weight"], w["channel.fc1.bias"], w, "channel.bn.");
   const out: Weights = {
     "channel.fc1.weight": fc1.weight, "channel.fc1.bias": fc1.bias,
     "channel.fc2.weight": w["channel.fc2.weight"], "channel.fc2.bias": w["channel.fc2.bias"],
-    ...foldedConvWeights("spatial.reduce.weight", "spatial.reduce.bias", foldBatchNorm(w["spatial.reduce.weight"], w["spatial.reduce.bias"], w, "spatial.reduce_bn.")),
+    ...foldedConvWeights("spatial.reduce.weight", "spatial.reduce.bias", foldBatchNormExact(w["spatial.reduce.weight"], w["spatial.reduce.bias"], w, "spatial.reduce_bn.")),
     "spatial.final.weight": w["spatial.final.weight"], "spatial.final.bias": w["spatial.final.bias"],
   };
   // channel.bn where it does not fold into fc1: applied after it (BAMParams s1, t1)
   if (fc1.after) Object.assign(out, { "channel.bn.scale": fc1.after.scale, "channel.bn.shift": fc1.after.shift });
   for (let i = 0; i < g.dilatedConvs; i++) {
     const key = `spatial.dilated.${i}.`;
-    Object.assign(out, foldedConvWeights(`${key}weight`, `${key}bias`, foldBatchNorm(w[`${key}weight`], w[`${key}bias`], w, `spatial.dilated_bn.${i}.`)));
+    Object.assign(out, foldedConvWeights(`${key}weight`, `${key}bias`, foldBatchNormExact(w[`${key}weight`], w[`${key}bias`], w, `spatial.dilated_bn.${i}.`)));
   }
   const c = spatialConvs(g);
   return { weights: out, convs: [c.reduce, ...c.dilated, c.final] };

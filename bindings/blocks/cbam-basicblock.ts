@@ -3,7 +3,7 @@
 // with the stride + bn, present when the shape changes. Every bn is folded into its conv at
 // create (assembly/blocks/cbam-basicblock.ts computes the rest).
 
-import { batchNormSpecs, foldBatchNorm } from "../batchnorm.js";
+import { batchNormSpecs, foldBatchNormExact } from "../batchnorm.js";
 import { Block, type BlockDef, blockFactory, layoutCode } from "../block.js";
 import { type Conv, convRecord, foldedConvWeights } from "../conv-params.js";
 import { EPILOGUE_RELU, LAYOUT_NCHW } from "../constants.js";
@@ -77,11 +77,11 @@ const BASIC_BLOCK: BlockDef<CBAMBasicBlockOptions, CBAMBasicBlockConfig> = {
   prepare: (g, w) => {
     const cbam = cbamModuleWeights(g.cbam, w, "cbam.");
     const weights: Weights = {
-      ...foldedConvWeights("conv1.weight", "conv1.bias", foldBatchNorm(w["conv1.weight"], undefined, w, "bn1.")),
-      ...foldedConvWeights("conv2.weight", "conv2.bias", foldBatchNorm(w["conv2.weight"], undefined, w, "bn2.")),
+      ...foldedConvWeights("conv1.weight", "conv1.bias", foldBatchNormExact(w["conv1.weight"], undefined, w, "bn1.")),
+      ...foldedConvWeights("conv2.weight", "conv2.bias", foldBatchNormExact(w["conv2.weight"], undefined, w, "bn2.")),
       ...cbam.weights,
     };
-    if (g.downsample) Object.assign(weights, foldedConvWeights("downsample.0.weight", "downsample.0.bias", foldBatchNorm(w["downsample.0.weight"], undefined, w, "downsample.1.")));
+    if (g.downsample) Object.assign(weights, foldedConvWeights("downsample.0.weight", "downsample.0.bias", foldBatchNormExact(w["downsample.0.weight"], undefined, w, "downsample.1.")));
     const c = convs(g);
     return { weights, convs: [c.conv1, c.conv2, ...(c.ds ? [c.ds] : []), ...cbam.convs] };
   },
