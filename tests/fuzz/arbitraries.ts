@@ -4,6 +4,7 @@
 // registry says the block computes in).
 
 import fc from "fast-check";
+import { affInner } from "./reference/aff-branches.js";
 import { ecaKernel } from "./reference/eca.js";
 
 export interface Draw {
@@ -50,6 +51,12 @@ const cbamOptions = (c: number) => fc.tuple(reduction(c), fc.record({
   spatial: opt(fc.boolean()),
 })).map(([r, o]) => ({ ...r, ...o }));
 
+/** MS-CAM, AFF, iAFF (with secondGlobal): I = ⌊C/reduction⌋ (default 4) ≥ 1, or reducedChannels. */
+const fusion = (iaff: boolean) => fc.tuple(N, C, HW).chain(([n, c, hw]) => fc.record({
+  reduction: opt(fc.integer({ min: 1, max: c })), reducedChannels: opt(fc.integer({ min: 1, max: 2 * c })),
+  secondGlobal: iaff ? opt(fc.constantFrom("global_att2", "global_att")) : fc.constant(undefined),
+}).filter((o) => affInner(c, o) >= 1).map((o) => draw({ channels: c, ...o }, n, c, hw)));
+
 /** Per golden folder: an arbitrary of options and dims. */
 export const ARBITRARIES: Readonly<Record<string, fc.Arbitrary<Draw>>> = {
   se: fc.tuple(N, C, HW).chain(([n, c, hw]) => seOptions(c).map((o) => draw(o, n, c, hw))),
@@ -91,18 +98,17 @@ export const ARBITRARIES: Readonly<Record<string, fc.Arbitrary<Draw>>> = {
       stride: opt(fc.constantFrom(1, 2)), dilation: opt(fc.constantFrom(1, 2)), reductionFactor: opt(fc.integer({ min: 1, max: 8 })),
       reducedChannels: opt(fc.integer({ min: 1, max: 8 }).map((i) => i * groups)), bias: opt(fc.boolean()), norm: opt(fc.boolean()),
     }), opt(fc.integer({ min: 0, max: 2 }))).map(([kernelSize, o, padding]) => draw({ inChannels, channels, groups, radix, kernelSize, ...o, padding: kernelSize % 2 ? padding : (padding ?? 1) }, n, inChannels, hw))
-      // a non-empty output: H + 2p − d(k − 1) − 1 ≥ 0 along both axes
+      // a non-empty output: H + 2p − d(k − 1) − 1 ≥ 0 along both axes; the inner width I divisible by groups
       .filter(({ options: o, dims }) => {
         const k = o.kernelSize as number, d = (o.dilation as number) ?? 1, p = (o.padding as number) ?? (d * (k - 1)) / 2;
-        return Math.min(dims[2], dims[3]) + 2 * p - d * (k - 1) - 1 >= 0;
+        const inner = (o.reducedChannels as number) ?? Math.max(Math.floor((inChannels * radix) / ((o.reductionFactor as number) ?? 4)), 32);
+        return Math.min(dims[2], dims[3]) + 2 * p - d * (k - 1) - 1 >= 0 && inner % groups === 0;
       });
   }),
   gsop: fc.tuple(N, C, HW, opt(fc.integer({ min: 1, max: 32 })), opt(fc.constantFrom(1, 2))).map(([n, c, hw, attDim, stride]) => draw({ channels: c, attDim, stride }, n, c, hw)),
-  mscam: fc.tuple(N, C, HW).chain(([n, c, hw]) => fc.record({ reduction: opt(fc.integer({ min: 1, max: c })), reducedChannels: opt(fc.integer({ min: 1, max: 2 * c })) }).map((o) => draw({ channels: c, ...o }, n, c, hw))),
-  aff: fc.tuple(N, C, HW).chain(([n, c, hw]) => fc.record({ reduction: opt(fc.integer({ min: 1, max: c })), reducedChannels: opt(fc.integer({ min: 1, max: 2 * c })) }).map((o) => draw({ channels: c, ...o }, n, c, hw))),
-  iaff: fc.tuple(N, C, HW).chain(([n, c, hw]) => fc.record({
-    reduction: opt(fc.integer({ min: 1, max: c })), reducedChannels: opt(fc.integer({ min: 1, max: 2 * c })), secondGlobal: opt(fc.constantFrom("global_att2", "global_att")),
-  }).map((o) => draw({ channels: c, ...o }, n, c, hw))),
+  mscam: fusion(false),
+  aff: fusion(false),
+  iaff: fusion(true),
   shuffle_attention: fc.tuple(N, fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 4 }), HW).map(([n, groups, p, hw]) => draw({ channels: 2 * groups * p, groups }, n, 2 * groups * p, hw)),
   // H·W = 1 included: 0/0, NaN as PyTorch's
   simam: fc.tuple(N, C, HW, opt(fc.double({ min: 0, max: 1, noNaN: true })), fc.boolean()).map(([n, c, hw, eLambda, given]) => draw({ channels: given ? c : undefined, eLambda }, n, c, hw)),
