@@ -10,7 +10,7 @@
 
 import type { ExciteExports } from "./abi.js";
 import { CallRecord } from "./call.js";
-import { convRecord } from "./conv-params.js";
+import { convRecord, exactWeightKey } from "./conv-params.js";
 import { EPILOGUE_NONE, EPILOGUE_RELU, POOL_AVG, POOL_LP, POOL_LSE, POOL_MAX } from "./constants.js";
 import { type Heap, MAX_FLOATS, sharedHeap, Workspace } from "./memory.js";
 import { ParamRecord } from "./params.js";
@@ -189,13 +189,15 @@ function convolve(fn: string, x: Float32Array, dims: readonly number[], params: 
   const target = checkOutput(fn, out, outLength, `[${g.outDims.join(", ")}]`);
   const kdim = (c / g.groups) * g.kh * g.kw;
   const inputs = [x, params.weight, ...(params.bias ? [params.bias] : [])];
+  // a NaN or ±Inf weight: the exact pass (conv-params.ts) reads the unpacked weights, the copy in scratch
+  const finiteWeights = params.weight.every(Number.isFinite);
   // scratch: the packed weights; the call's own scratch is the conv call record's
   return call(fn, inputs, outLength, target, (m, [xp, raw, bias], y, packed) => {
     m.f32_conv2d_pack(raw, g.o, kdim, g.groups, packed);
     const record = new ParamRecord(heap!, convRecord({
       cin: c, cout: g.o, kh: g.kh, kw: g.kw, stride: [g.sh, g.sw], padding: [g.ph, g.pw], dilation: [g.dh, g.dw], groups: g.groups,
       epilogue: params.relu ? EPILOGUE_RELU : EPILOGUE_NONE, weight: "weight", bias: bias === undefined ? undefined : "bias",
-    }, { ptr: (key) => (key === "weight" ? packed : bias) }));
+    }, { ptr: (key) => (key === "weight" ? packed : key === "bias" ? bias : key === exactWeightKey("weight") && !finiteWeights ? raw : 0) }));
     try {
       convCall!.run(convCall!.plan(record.ptr, { x: xp, y, n, c, h, w }, `kernels.${fn}`, d));
     } finally {

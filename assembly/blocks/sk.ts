@@ -41,7 +41,7 @@ export function sk_plan(params: usize, call: usize): void {
   for (let i = 0; i < p.paths; i++) {
     const slot = PATHS + i * PATH_SLOTS;
     k.region(slot, convSumsFloats(pathConv(p, i), n, h, w));
-    convStagesPlan(pathConv(p, i), k, n, h, w, slot + 1, PATH_STAGES | (i << 8));
+    convStagesPlan(pathConv(p, i), k, n, h, w, slot + 1, PATH_STAGES | (i << 8), true);
   }
   k.stage(EXCITE, n);
   k.stage(OUTPUT, n * p.c);

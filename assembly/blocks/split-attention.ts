@@ -42,7 +42,7 @@ export function split_attention_plan(params: usize, call: usize): void {
   k.region(HIDDEN, <u64>n * <u64>p.inter);
   k.region(A, <u64>n * rc);
   k.region(ATT, <u64>n * rc);
-  convStagesPlan(p.conv, k, n, h, w, CONV, CONV_STAGES);
+  convStagesPlan(p.conv, k, n, h, w, CONV, CONV_STAGES, true);
   k.stage(EXCITE, n);
   k.stage(OUTPUT, n * p.c);
 }

@@ -51,11 +51,13 @@ const CHUNK_WEIGHT_BYTES: i32 = 128 << 10;
  * f32_conv2d_pack; bias [cout] or 0. With preScale ≠ 0 the convolution sees
  * relu(x·preScale[c] + preShift[c]) (zero padding applied after): a batch norm + ReLU in front.
  * Its input is channels [0, cin) of a tensor of xChannels ≥ cin channels per image (SK's paths
- * each read a slice of the input's channels).
+ * each read a slice of the input's channels). `exact` (CONV_EXACT_*), the unpacked weights and the
+ * affine after the conv (0 = none) are the exact pass's (f32-conv2d-exact.ts).
  */
 @unmanaged export class ConvParams {
   cin: i32; cout: i32; kh: i32; kw: i32; sh: i32; sw: i32; dh: i32; dw: i32; ph: i32; pw: i32;
   groups: i32; epilogue: i32; weights: usize; bias: usize; preScale: usize; preShift: usize; xChannels: i32;
+  exact: i32; exactWeights: usize; postScale: usize; postShift: usize;
 }
 
 /** Output pixels per row segment of a pointwise convolution read in place (its planes are seen as rows of this many pixels). */
@@ -152,6 +154,31 @@ export function convComputeItems(c: usize, n: i32, h: i32, w: i32): i32 {
 export function convSumsFloats(c: usize, n: i32, h: i32, w: i32): u64 {
   const p = changetype<ConvParams>(c);
   return <u64>n * <u64>bandsOf(p, h, w) * <u64>p.cout;
+}
+
+/** Work items of convSums: (image, band). */
+export function convSumItems(c: usize, n: i32, h: i32, w: i32): i32 {
+  return n * bandsOf(changetype<ConvParams>(c), h, w);
+}
+
+/**
+ * Items [begin, end) of convSumItems: the per-band plane sums of y [n, cout, oh, ow] into sums
+ * [n][bands][cout], as convCompute takes them (over the same rows, in the same order), of y as it
+ * is now (after the exact pass has recomputed some of its pixels).
+ */
+export function convSums(c: usize, y: usize, h: i32, w: i32, sums: usize, begin: i32, end: i32): void {
+  const p = changetype<ConvParams>(c);
+  const outPlane = outH(p, h) * outW(p, w), rows = computedRows(p, h, w), rowLen = computedRowLen(p, h, w);
+  const bands = bandsOf(p, h, w), planeBytes = <usize>outPlane << 2;
+  for (let item = begin; item < end; item++) {
+    const img = item / bands, band = item % bands;
+    const r0 = band * BAND_ROWS, r1 = min(rows, r0 + BAND_ROWS);
+    const first = r0 * rowLen, count = min(outPlane, r1 * rowLen) - first;
+    for (let co = 0; co < p.cout; co++) {
+      const at = y + <usize>(img * p.cout + co) * planeBytes + (<usize>first << 2);
+      store<f32>(sums + (<usize>((img * bands + band) * p.cout + co) << 2), planeSum(at, count));
+    }
+  }
 }
 
 /**
