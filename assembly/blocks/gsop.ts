@@ -22,14 +22,18 @@ import { storeLanes } from "../simd";
 
 /**
  * GSoP's constants (bindings/blocks/gsop.ts): layout, C, d, the stride, conv_for_DR's ConvParams,
- * the row convolution [4d, d] with row_bn folded and its bias, fc_adapt_channels [C, 4d] and its bias.
+ * the row convolution [4d, d] with row_bn folded and its bias (or, where row_bn does not fold
+ * exactly, the row convolution as given and row_bn's scale and shift per row of Σ, else 0),
+ * fc_adapt_channels [C, 4d] and its bias.
  */
-@unmanaged class GSoPParams { layout: i32; c: i32; d: i32; stride: i32; conv: usize; rowW: usize; rowB: usize; fcW: usize; fcB: usize; }
+@unmanaged class GSoPParams {
+  layout: i32; c: i32; d: i32; stride: i32; conv: usize; rowW: usize; rowB: usize; rowScale: usize; rowShift: usize; fcW: usize; fcB: usize;
+}
 
 // regions: t [n][d][M], t's panels [n][…], Σ [n][d][d], r [n][4d], s [n][C], the conv's two
 const T = 0, PANELS = 1, COV = 2, ROWS = 3, S = 4, CONV = 5;
-// stages: the conv's three, then the centring, the panels, Σ's tiles, its mirror, the excitation, the output
-const CONV_STAGES = 0, CENTRE = 3, PACK = 4, PRODUCT = 5, MIRROR = 6, EXCITE = 7, OUTPUT = 8;
+// stages: the conv's, then the centring, the panels, Σ's tiles, its mirror, the excitation, the output
+const CENTRE = 0, PACK = 1, PRODUCT = 2, MIRROR = 3, EXCITE = 4, OUTPUT = 5, CONV_STAGES = 6;
 
 /** M = H'·W', the positions of t. */
 @inline function positions(p: GSoPParams, h: i32, w: i32): i32 {
@@ -48,6 +52,18 @@ function centreRows(t: usize, m: i32, begin: i32, end: i32): void {
     let o: usize = 0;
     for (; o < full; o += 16) v128.store(row + o, f32x4.sub(v128.load(row + o), mu));
     if (lanes) storeLanes(row + o, f32x4.sub(v128.load(row + o), mu), lanes);
+  }
+}
+
+/** Σ[i, k] = Σ[i, k]·scale[i] + shift[i] in place, for the d rows of Σ [d][d] (row_bn kept apart, as PyTorch applies it). */
+function rowAffine(cov: usize, d: i32, scale: usize, shift: usize): void {
+  const full = <usize>(d & ~3) << 2, lanes = d & 3;
+  for (let i = 0; i < d; i++) {
+    const row = cov + (<usize>i * <usize>d << 2);
+    const s = v128.load32_splat(scale + (<usize>i << 2)), h = v128.load32_splat(shift + (<usize>i << 2));
+    let o: usize = 0;
+    for (; o < full; o += 16) v128.store(row + o, f32x4.add(f32x4.mul(v128.load(row + o), s), h));
+    if (lanes) storeLanes(row + o, f32x4.add(f32x4.mul(v128.load(row + o), s), h), lanes);
   }
 }
 
@@ -90,8 +106,10 @@ export function gsop_run(params: usize, call: usize, stage: i32, begin: i32, end
   } else if (kind == EXCITE) {
     for (let img = begin; img < end; img++) {
       const r = k.at(ROWS) + (<usize>(img * 4 * d) << 2), s = k.at(S) + (<usize>(img * p.c) << 2);
+      const cov = k.at(COV) + <usize>img * covBytes;
+      if (p.rowScale) rowAffine(cov, d, p.rowScale, p.rowShift);
       // the row convolution: group i maps row i of Σ to r[4i .. 4i + 3]
-      f32_dense_grouped(k.at(COV) + <usize>img * covBytes, d, d, p.rowW, p.rowB, 4, r);
+      f32_dense_grouped(cov, d, d, p.rowW, p.rowB, 4, r);
       f32_dense(r, 1, 4 * d, p.fcW, p.fcB, p.c, s);
       f32_vsigmoid(s, p.c, s);
     }

@@ -12,15 +12,18 @@ import { convSumBands, convSumsFloats, ConvParams } from "../kernels/f32-conv2d"
 import { f32_dense } from "../kernels/f32-dense";
 import { f32_vmulsum_cw } from "../kernels/f32-vmulsum";
 import { f32_vsoftmax_rows } from "../kernels/f32-vsoftmax";
-import { f32_vrelu } from "../kernels/f32-vunary";
+import { f32_vaffineRows, f32_vrelu } from "../kernels/f32-vunary";
 import { CONV_KINDS, CONV_SLOTS, convStagesPlan, convStagesRun } from "../parts/conv-stages";
 
 /**
  * SK's constants (bindings/blocks/sk.ts): layout, C, the paths, the input channels of each path
  * when they are slices of x (0: every path reads all of x), the stride, d, fc1 [d, C] with its bn
- * folded and its bias, fc2 [paths·C, d], the paths' ConvParams records (back to back).
+ * folded and its bias (or, where the bn does not fold exactly, fc1 as given and the bn's scale s1
+ * and shift t1, else 0), fc2 [paths·C, d], the paths' ConvParams records (back to back).
  */
-@unmanaged class SKParams { layout: i32; c: i32; paths: i32; slice: i32; stride: i32; d: i32; w1: usize; b1: usize; w2: usize; convs: usize; }
+@unmanaged class SKParams {
+  layout: i32; c: i32; paths: i32; slice: i32; stride: i32; d: i32; w1: usize; b1: usize; s1: usize; t1: usize; w2: usize; convs: usize;
+}
 
 // regions: U [paths][n][C][oh·ow], the pooled s [n][C], hidden [n][d], a [n][paths][C]; per path its sums and its conv's two
 const U = 0, POOLED = 1, HIDDEN = 2, A = 3, PATHS = 4, PATH_SLOTS = 1 + CONV_SLOTS;
@@ -65,6 +68,7 @@ export function sk_run(params: usize, call: usize, stage: i32, begin: i32, end: 
       for (let i = 0; i < paths; i++) convSumBands(pathConv(p, i), k.at(PATHS + i * PATH_SLOTS), h, w, img, 0, c, s, i > 0);
       for (let j = 0; j < c; j++) store<f32>(s + (<usize>j << 2), load<f32>(s + (<usize>j << 2)) / <f32>m);
       f32_dense(s, 1, c, p.w1, p.b1, p.d, z);
+      if (p.s1) f32_vaffineRows(z, 1, p.d, p.s1, p.t1);
       f32_vrelu(z, p.d, z);
       f32_dense(z, 1, p.d, p.w2, 0, paths * c, a);
       f32_vsoftmax_rows(a, c, paths, c, a, c);

@@ -13,19 +13,22 @@ import { convSumBands, convSumsFloats, ConvParams, convOutSize } from "../kernel
 import { f32_dense_grouped } from "../kernels/f32-dense";
 import { f32_vmulsum_cw } from "../kernels/f32-vmulsum";
 import { f32_vsoftmax_rows } from "../kernels/f32-vsoftmax";
-import { f32_vrelu, f32_vsigmoid } from "../kernels/f32-vunary";
+import { f32_vaffineRows, f32_vrelu, f32_vsigmoid } from "../kernels/f32-vunary";
 import { CONV_SLOTS, convStagesPlan, convStagesRun } from "../parts/conv-stages";
 
 /**
  * Split attention's constants (bindings/blocks/split-attention.ts): layout, C, R, G, I, fc1
- * [I, C/G] with bn1 folded and its bias, fc2 [R·C, I/G] and its bias, the conv's ConvParams.
+ * [I, C/G] with bn1 folded and its bias (or, where bn1 does not fold exactly, fc1 as given and
+ * bn1's scale s1 and shift t1, else 0), fc2 [R·C, I/G] and its bias, the conv's ConvParams.
  */
-@unmanaged class SplitAttentionParams { layout: i32; c: i32; radix: i32; groups: i32; inter: i32; w1: usize; b1: usize; w2: usize; b2: usize; conv: usize; }
+@unmanaged class SplitAttentionParams {
+  layout: i32; c: i32; radix: i32; groups: i32; inter: i32; w1: usize; b1: usize; s1: usize; t1: usize; w2: usize; b2: usize; conv: usize;
+}
 
 // regions: u [n][R·C][oh·ow], the conv's plane sums, s [n][C], z [n][I], a [n][R·C], att [n][R][C], the conv's two
 const U = 0, SUMS = 1, POOLED = 2, HIDDEN = 3, A = 4, ATT = 5, CONV = 6;
-// stages: the conv's three, the excitation, the output
-const CONV_STAGES = 0, EXCITE = 3, OUTPUT = 4;
+// stages: the excitation, the output, the conv's
+const EXCITE = 0, OUTPUT = 1, CONV_STAGES = 2;
 
 @inline function outPixels(p: SplitAttentionParams, h: i32, w: i32): i32 {
   const c = changetype<ConvParams>(p.conv);
@@ -61,6 +64,7 @@ export function split_attention_run(params: usize, call: usize, stage: i32, begi
       for (let r = 0; r < radix; r++) convSumBands(p.conv, k.at(SUMS), h, w, img, r * c, c, s, r > 0);
       for (let j = 0; j < c; j++) store<f32>(s + (<usize>j << 2), load<f32>(s + (<usize>j << 2)) / <f32>m);
       f32_dense_grouped(s, g, cg, p.w1, p.b1, p.inter / g, z);
+      if (p.s1) f32_vaffineRows(z, 1, p.inter, p.s1, p.t1);
       f32_vrelu(z, p.inter, z);
       f32_dense_grouped(z, g, p.inter / g, p.w2, p.b2, radix * cg, a);
       if (radix == 1) {
