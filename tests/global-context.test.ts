@@ -65,8 +65,14 @@ test("f32_softmax_pool_cw: logits of ±80 across tiles, and a NaN anywhere makes
   }
 });
 
-test("f32_layernorm: over 1 to 17 values, in place, β exactly for one value", (t) => {
-  for (const n of [1, 2, 3, 4, 5, 7, 8, 9, 16, 17]) {
+/** Floats of f32_layernorm's scratch for n values (f32-rowmoments.ts rowMomentsScratch: 20 per level of PyTorch's merge stack). */
+function layerNormScratch(n: number): number {
+  const chunks = Math.ceil(Math.floor(n / 8) / 16);
+  return 20 * (chunks <= 2 ? 1 : 32 - Math.clz32(chunks - 1));
+}
+
+test("f32_layernorm: over 1 to 2049 values (PyTorch's 8-float vectors, chunks of 16 and their merge levels), in place, β exactly for one value", (t) => {
+  for (const n of [1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 127, 128, 129, 257, 513, 2049]) {
     for (const eps of [1e-5, 1e-6]) {
       const a = new Arena();
       try {
@@ -74,12 +80,13 @@ test("f32_layernorm: over 1 to 17 values, in place, β exactly for one value", (
         const mean = x.reduce((s, v) => s + v, 0) / n;
         const variance = x.reduce((s, v) => s + (v - mean) ** 2, 0) / n;
         const want = Array.from(x, (v, i) => ((v - mean) / Math.sqrt(variance + Math.fround(eps))) * gamma[i] + beta[i]);
-        const xp = a.put(x), gp = a.put(gamma), bp = a.put(beta), y = a.fresh(n);
-        wasm.f32_layernorm(xp, n, gp, bp, eps, y);
+        const xp = a.put(x), gp = a.put(gamma), bp = a.put(beta), y = a.fresh(n), scratch = a.fresh(layerNormScratch(n));
+        wasm.f32_layernorm(xp, n, gp, bp, eps, scratch, y);
         const what = `n=${n} eps=${eps}`;
         assertClose(t, written(t, a, y, n, what), want, { atol: 1e-5, rtol: 1e-4 }, what);
+        t.true(a.guardIntact(scratch, layerNormScratch(n)), `${what}: wrote past the scratch`);
         if (n === 1) t.is(a.read(y, 1)[0], beta[0], "one value: exactly β");
-        wasm.f32_layernorm(xp, n, gp, bp, eps, xp);
+        wasm.f32_layernorm(xp, n, gp, bp, eps, scratch, xp);
         t.deepEqual(a.read(xp, n), a.read(y, n), `${what} in place`);
       } finally {
         a.free();

@@ -15,6 +15,7 @@ import { foldBatchNormExact } from "../dist/batchnorm.js";
 import { assertClose, SPEC_TOLERANCE } from "./helpers/close.js";
 import { type Conv, referenceConv2d } from "./helpers/conv-reference.js";
 import { goldenInput } from "./golden/prng.js";
+import { wasm, withArena } from "./helpers/wasm.js";
 
 const PYTHON = "/usr/bin/python3";
 const hasTorch = spawnSync(PYTHON, ["-c", "import torch"]).status === 0;
@@ -168,6 +169,50 @@ torchTest("conv2d with NaN, ±Inf and ±3e38 weights and inputs: as PyTorch", (t
   });
 });
 
+// LayerNorm rows across PyTorch's 8-float vectors, chunks of 16 and their merge levels, holding NaN, ±Inf,
+// ±3e38 or values whose mean or squares overflow float32: its float32 moments are NaN or +∞ there, and
+// its LayerNorm NaN or β (f32-rowmoments.ts); finite rows as well, where excite's double statistics serve.
+const LN_SIZES = [1, 2, 5, 7, 8, 9, 16, 17, 127, 128, 129, 255, 256, 257, 384, 513, 1025, 2049];
+function layerNormRows(): Array<{ x: Float32Array; gamma: Float32Array; beta: Float32Array; eps: number }> {
+  const rows: Array<{ x: Float32Array; gamma: Float32Array; beta: Float32Array; eps: number }> = [];
+  LN_SIZES.forEach((n, i) => {
+    const mixes: Array<(x: Float32Array) => void> = [
+      (x) => { x[(i * 7) % n] = NaN; },
+      (x) => { x[n - 1] = Infinity; },
+      (x) => { x[n >> 1] = 3e38; },
+      (x) => { x[0] = 3e38; x[n - 1] = -3e38; },
+      (x) => { x.fill(2e19); },                              // constant: variance 0 exactly, mean² overflows
+      (x) => { for (let k = 0; k < n; k++) x[k] *= 1e19; },  // mean and squares around float32's limits
+      (x) => { x[n - 1] = 1e20; },                           // a large value in the scalar tail
+      (x) => { for (let k = 0; k < n; k += 9) x[k] = -1e25; },
+      () => {},                                              // finite: the double path
+    ];
+    mixes.forEach((mix, k) => {
+      // one finite value: PyTorch's x·rstd − rstd·mean leaves its multiply-add's residue where the exact LayerNorm is β
+      if (n === 1 && (k === 5 || k === mixes.length - 1)) return;
+      const x = goldenInput(n * 17 + k, n);
+      mix(x);
+      const gamma = goldenInput(n + k, n).map((v) => 1 + v * 0.5), beta = goldenInput(n + k + 1, n).map((v) => v * 0.2);
+      if (k === 2) gamma[0] = Infinity;
+      rows.push({ x, gamma, beta, eps: k % 2 ? 1e-6 : 1e-5 });
+    });
+  });
+  return rows;
+}
+
+torchTest("LayerNorm over rows holding NaN, ±Inf, ±3e38 or values whose mean or squares overflow: as PyTorch's (its float32 moments)", (t) => {
+  const want = fromTorch().layernorm;
+  layerNormRows().forEach(({ x, gamma, beta, eps }, i) => {
+    const n = x.length;
+    const got = withArena((a) => {
+      const y = a.fresh(n), scratch = a.fresh(20 * 32);
+      wasm.f32_layernorm(a.put(x), n, a.put(gamma), a.put(beta), eps, scratch, y);
+      return a.read(y, n);
+    });
+    assertClose(t, got, f32(want[i]), SPEC_TOLERANCE, `row ${i}: n=${n}`);
+  });
+});
+
 let answers: any;
 /** PyTorch's answers to every comparison of this file, from one run of torch (its import is the slow part). */
 function fromTorch(): any {
@@ -175,6 +220,7 @@ function fromTorch(): any {
     unary: b64(UNARY_X),
     pool: POOL_SHAPES.map(([c, h, w]) => ({ x: b64(specialPlanes(c, h * w)), dims: [1, c, h, w] })),
     conv: poisonedConvs().map(({ c, x, wt }) => ({ x: b64(x), dims: [c.n, c.cin, c.h, c.w], weight: b64(wt), shape: [c.cout, c.cin / c.groups, c.kh, c.kw], stride: [c.sh, c.sw], padding: [c.ph, c.pw], dilation: [c.dh, c.dw], groups: c.groups })),
+    layernorm: layerNormRows().map(({ x, gamma, beta, eps }) => ({ x: b64(x), gamma: b64(gamma), beta: b64(beta), eps })),
   });
   return answers;
 }

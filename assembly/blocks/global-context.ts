@@ -11,6 +11,7 @@ import { paddedPixels, tilePixels } from "../kernels/f32-conv1x1";
 import { f32_dense } from "../kernels/f32-dense";
 import { f32_gpool_cw } from "../kernels/f32-gpool";
 import { f32_layernorm } from "../kernels/f32-layernorm";
+import { rowMomentsScratch } from "../kernels/f32-rowmoments";
 import { softmaxPoolCombine, softmaxPoolTile, TILE_STAT } from "../kernels/f32-softmax-pool";
 import { f32_vscale_shift_cw } from "../kernels/f32-vscale";
 import { f32_vrelu, f32_vsigmoid } from "../kernels/f32-vunary";
@@ -27,8 +28,9 @@ import { f32_vrelu, f32_vsigmoid } from "../kernels/f32-vunary";
   add: usize; mul: usize;
 }
 
-// regions: the tiles' e and statistics, ctx, the transforms' hidden vectors, the per-channel factor and term
-const E = 0, STATS = 1, U = 2, CTX = 3, HIDDEN = 4, MUL = 5, ADD = 6;
+// regions: the tiles' e and statistics, ctx, the transforms' hidden vectors, the per-channel factor and
+// term, the LayerNorm's scratch per image
+const E = 0, STATS = 1, U = 2, CTX = 3, HIDDEN = 4, MUL = 5, ADD = 6, LN = 7;
 // stages: the context pass (tiles of pixels, 'att') or the mean of each plane ('avg'), the transforms, the output pass
 const CONTEXT = 0, POOL = 1, TRANSFORM = 2, OUTPUT = 3;
 
@@ -49,14 +51,15 @@ export function global_context_plan(params: usize, call: usize): void {
   k.region(HIDDEN, n * <u64>p.p);
   k.region(MUL, n * c);
   k.region(ADD, n * c);
+  k.region(LN, n * <u64>rowMomentsScratch(p.p));
   k.stage(TRANSFORM, k.n);
   k.stage(OUTPUT, k.n * p.c);
 }
 
-/** out[C] = T(ctx [C]) of one image; hidden [P] its scratch. */
-function transform(t: GCTransform, c: i32, p: i32, eps: f32, ctx: usize, hidden: usize, out: usize): void {
+/** out[C] = T(ctx [C]) of one image; hidden [P] and ln (rowMomentsScratch(P) floats) its scratch. */
+function transform(t: GCTransform, c: i32, p: i32, eps: f32, ctx: usize, hidden: usize, ln: usize, out: usize): void {
   f32_dense(ctx, 1, c, t.w0, t.b0, p, hidden);
-  f32_layernorm(hidden, p, t.gamma, t.beta, eps, hidden);
+  f32_layernorm(hidden, p, t.gamma, t.beta, eps, ln, hidden);
   f32_vrelu(hidden, p, hidden);
   f32_dense(hidden, 1, p, t.w3, t.b3, c, out);
 }
@@ -83,14 +86,15 @@ export function global_context_run(params: usize, call: usize, stage: i32, begin
     for (let img = begin; img < end; img++) {
       const ctx = k.at(CTX) + <usize>img * rowBytes, hidden = k.at(HIDDEN) + (<usize>(img * p.p) << 2);
       const mul = k.at(MUL) + <usize>img * rowBytes, add = k.at(ADD) + <usize>img * rowBytes;
+      const ln = k.at(LN) + (<usize>(img * rowMomentsScratch(p.p)) << 2);
       if (p.att) softmaxPoolCombine(k.at(STATS) + (<usize>(img * tiles * TILE_STAT) << 2), k.at(U) + <usize>(img * tiles) * rowBytes, tiles, c, ctx);
       if (p.mul) {
-        transform(changetype<GCTransform>(p.mul), c, p.p, p.eps, ctx, hidden, mul);
+        transform(changetype<GCTransform>(p.mul), c, p.p, p.eps, ctx, hidden, ln, mul);
         f32_vsigmoid(mul, c, mul);
       } else {
         for (let o: usize = 0; o < rowBytes; o += 4) store<f32>(mul + o, 1);
       }
-      if (p.add) transform(changetype<GCTransform>(p.add), c, p.p, p.eps, ctx, hidden, add);
+      if (p.add) transform(changetype<GCTransform>(p.add), c, p.p, p.eps, ctx, hidden, ln, add);
       else memory.fill(add, 0, rowBytes);
     }
   } else {
