@@ -89,6 +89,7 @@ function gsopModuleWeights(g: GSoPConfig, w: Weights): { weights: Weights; convs
 const GSOP: BlockDef<GSoPOptions, GSoPConfig> = {
   name: NAME,
   optionKeys: ["channels", "attDim", "stride"],
+  layouts: ["nchw", "nhwc"],
   parse: (o) => ({
     channels: positiveInt(NAME, "channels", o.channels),
     attDim: positiveInt(NAME, "attDim", o.attDim, 128),

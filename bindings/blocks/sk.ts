@@ -131,6 +131,7 @@ function skModuleWeights(g: SKConfig, w: Weights): { weights: Weights; convs: Co
 const SK: BlockDef<SKOptions, SKConfig> = {
   name: NAME,
   optionKeys: ["inChannels", "channels", "stride", "paths", "groups", "reduction", "minReducedChannels", "reducedChannels", "kernelSizes", "dilations", "splitInput"],
+  layouts: ["nchw", "nhwc"],
   parse: parseSK,
   weights: skWeightSpecs,
   prepare: skModuleWeights,

@@ -127,6 +127,7 @@ function splitModuleWeights(g: SplitAttentionConfig, w: Weights): { weights: Wei
 const SPLIT_ATTENTION: BlockDef<SplitAttentionOptions, SplitAttentionConfig> = {
   name: NAME,
   optionKeys: ["inChannels", "channels", "kernelSize", "stride", "dilation", "padding", "groups", "radix", "reductionFactor", "reducedChannels", "bias", "norm"],
+  layouts: ["nchw", "nhwc"],
   parse: parseSplitAttention,
   weights: splitWeightSpecs,
   prepare: splitModuleWeights,
