@@ -22,6 +22,7 @@ export { f32_vmulsum_cw } from "./kernels/f32-vmulsum";
 export { f32_vscale_channel_cw, f32_vscale_spatial_cw, f32_vscale_shift_cw } from "./kernels/f32-vscale";
 export { f32_softmax_pool_cw, f32_softmax_pool_nhwc } from "./kernels/f32-softmax-pool";
 export { f32_vscale_shift_nhwc } from "./kernels/f32-vscale-shift-nhwc";
+export { f32_triplet_pool_nhwc } from "./kernels/f32-triplet-pool-nhwc";
 export { f32_layernorm } from "./kernels/f32-layernorm";
 export { f32_rcpool_cw } from "./kernels/f32-rcpool-cw";
 export { f32_avgpool_cw } from "./kernels/f32-avgpool-cw";

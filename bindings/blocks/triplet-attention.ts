@@ -45,6 +45,7 @@ const NAME = "TripletAttention";
 const TRIPLET: BlockDef<TripletAttentionOptions, TripletAttentionConfig> = {
   name: NAME,
   optionKeys: ["channels", "noSpatial"],
+  layouts: ["nchw", "nhwc"],
   parse: (o) => ({ channels: positiveInt(NAME, "channels", o.channels), noSpatial: bool(NAME, "noSpatial", o.noSpatial, false) }),
   weights: (g): WeightSpec[] => branches(g).flatMap((b) => [{ key: `${b}.conv.conv.weight`, shape: [1, 2, 7, 7] }, ...batchNormSpecs(`${b}.conv.bn.`, 1)]),
   prepare: foldedWeights,
