@@ -1,8 +1,8 @@
 // NaN, ±Inf and ±3e38 through the public kernels as PyTorch (SPEC §5), against torch itself
 // (/usr/bin/python3, tests/helpers/torch_nan_inf.py) at test time: the gates and activations on
 // special values and on the sweep where e^−x overflows (σ(x) is exactly 0 from x ≤ −88.7228394
-// in PyTorch, so x·σ(x) is NaN at −∞ and −0 at −3e38), the global and channel pools on planes that
-// hold them (in the SIMD body and in the scalar tail), and the k×k convolution with a NaN or ±Inf
+// in PyTorch, so x·σ(x) is NaN at −∞ and −0 at −3e38), the global and channel pools and triplet
+// attention's ZPools (NCHW and NHWC) on planes that hold them (in the SIMD body and in the scalar tail), and the k×k convolution with a NaN or ±Inf
 // weight at every tap (only the pixels where that tap lands inside the image change, as
 // PyTorch's mkldnn convolution), cross-checked with a double reference that skips padded taps.
 // The blocks' NaN/Inf goldens (tests/golden/*/poison_*) run in tests/golden.test.ts.
@@ -88,7 +88,8 @@ function specialPlanes(c: number, hw: number): Float32Array {
   return x;
 }
 
-const POOL_SHAPES = [[23, 1, 1], [23, 1, 3], [23, 2, 2], [23, 1, 5], [23, 4, 4], [23, 1, 17], [23, 5, 7], [12, 9, 13]];
+// [21, 19, 3]: triplet attention's NHWC pool over two bands of 16 rows, C in four-vector blocks and a partial vector
+const POOL_SHAPES = [[23, 1, 1], [23, 1, 3], [23, 2, 2], [23, 1, 5], [23, 4, 4], [23, 1, 17], [23, 5, 7], [12, 9, 13], [21, 19, 3]];
 
 torchTest("global and channel pools over planes holding NaN, ±Inf, ±3e38: as PyTorch (mean, amax, √Σx², logsumexp)", (t) => {
   POOL_SHAPES.forEach(([c, h, w], i) => {
@@ -98,6 +99,32 @@ torchTest("global and channel pools over planes holding NaN, ±Inf, ±3e38: as P
     for (const pool of ["avg", "max", "lp", "lse"] as const) assertClose(t, kernels.globalPool(x, dims, pool), f32(want[pool]), SPEC_TOLERANCE, `globalPool ${pool} ${dims}`);
     assertClose(t, kernels.channelPool(x, dims, "avg"), f32(want.cavg), SPEC_TOLERANCE, `channelPool avg ${dims}`);
     assertClose(t, kernels.channelPool(x, dims, "max"), f32(want.cmax), SPEC_TOLERANCE, `channelPool max ${dims}`);
+  });
+});
+
+torchTest("triplet attention's ZPools (max and mean over H, over W, over C) over planes holding NaN, ±Inf, ±3e38: as PyTorch, NCHW and NHWC", (t) => {
+  POOL_SHAPES.forEach(([c, h, w], i) => {
+    const x = specialPlanes(c, h * w), want = fromTorch().pool[i], what = `[1, ${c}, ${h}, ${w}]`;
+    // PyTorch's [c][h] over W as the NHWC kernel's [h][c]
+    const hc = (v: Float32Array) => Float32Array.from({ length: h * c }, (_, k) => v[(k % c) * h + Math.floor(k / c)]);
+    withArena((a) => {
+      const colMax = a.fresh(c * w), colMean = a.fresh(c * w), rowMax = a.fresh(c * h), rowMean = a.fresh(c * h);
+      wasm.f32_rcpool_cw(a.put(x), c, h, w, colMax, colMean, rowMax, rowMean);
+      assertClose(t, a.read(colMax, c * w), f32(want.hmax), SPEC_TOLERANCE, `f32_rcpool_cw max over H ${what}`);
+      assertClose(t, a.read(colMean, c * w), f32(want.hmean), SPEC_TOLERANCE, `f32_rcpool_cw mean over H ${what}`);
+      assertClose(t, a.read(rowMax, c * h), f32(want.wmax), SPEC_TOLERANCE, `f32_rcpool_cw max over W ${what}`);
+      assertClose(t, a.read(rowMean, c * h), f32(want.wmean), SPEC_TOLERANCE, `f32_rcpool_cw mean over W ${what}`);
+      const nhwc = Float32Array.from({ length: c * h * w }, (_, k) => x[(k % c) * h * w + Math.floor(k / c)]);
+      const cw = a.fresh(2 * c * w), hcMaps = a.fresh(2 * h * c), hw = a.fresh(2 * h * w);
+      wasm.f32_triplet_pool_nhwc(a.put(nhwc), c, h, w, cw, hcMaps, hw, a.fresh(Math.ceil(h / 16) * 2 * w * ((c + 3) & ~3) + 8 * w));
+      const maps = (p: number, n: number) => a.read(p, 2 * n);
+      assertClose(t, maps(cw, c * w).subarray(0, c * w), f32(want.hmax), SPEC_TOLERANCE, `f32_triplet_pool_nhwc max over H ${what}`);
+      assertClose(t, maps(cw, c * w).subarray(c * w), f32(want.hmean), SPEC_TOLERANCE, `f32_triplet_pool_nhwc mean over H ${what}`);
+      assertClose(t, maps(hcMaps, h * c).subarray(0, h * c), hc(f32(want.wmax)), SPEC_TOLERANCE, `f32_triplet_pool_nhwc max over W ${what}`);
+      assertClose(t, maps(hcMaps, h * c).subarray(h * c), hc(f32(want.wmean)), SPEC_TOLERANCE, `f32_triplet_pool_nhwc mean over W ${what}`);
+      assertClose(t, maps(hw, h * w).subarray(0, h * w), f32(want.cmax), SPEC_TOLERANCE, `f32_triplet_pool_nhwc max over C ${what}`);
+      assertClose(t, maps(hw, h * w).subarray(h * w), f32(want.cavg), SPEC_TOLERANCE, `f32_triplet_pool_nhwc mean over C ${what}`);
+    });
   });
 });
 

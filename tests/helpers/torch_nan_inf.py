@@ -46,6 +46,10 @@ def pools(x):
         'lse': b64(torch.logsumexp(x.flatten(2), dim=2)),
         'cavg': b64(x.mean(dim=1)),
         'cmax': b64(x.amax(dim=1)),
+        'hmean': b64(x.mean(dim=2)),
+        'hmax': b64(x.amax(dim=2)),
+        'wmean': b64(x.mean(dim=3)),
+        'wmax': b64(x.amax(dim=3)),
     }
 
 
