@@ -2,9 +2,10 @@
 // (/usr/bin/python3, tests/helpers/torch_nan_inf.py) at test time: the gates and activations on
 // special values and on the sweep where e^−x overflows (σ(x) is exactly 0 from x ≤ −88.7228394
 // in PyTorch, so x·σ(x) is NaN at −∞ and −0 at −3e38), the global and channel pools and triplet
-// attention's ZPools (NCHW and NHWC) on planes that hold them (in the SIMD body and in the scalar tail), and the k×k convolution with a NaN or ±Inf
-// weight at every tap (only the pixels where that tap lands inside the image change, as
-// PyTorch's mkldnn convolution), cross-checked with a double reference that skips padded taps.
+// attention's ZPools (NCHW and NHWC) on planes that hold them (in the SIMD body and in the scalar
+// tail), and the k×k convolution with a NaN or ±Inf weight at every tap (only the pixels where that
+// tap lands inside the image change, as PyTorch's mkldnn convolution), cross-checked with a double
+// reference that skips padded taps.
 // The blocks' NaN/Inf goldens (tests/golden/*/poison_*) run in tests/golden.test.ts.
 
 import { spawnSync } from "node:child_process";
