@@ -103,14 +103,22 @@ function outputNhwc<Op>(x: usize, y: usize, c: i32, h: i32, w: i32, sHw: usize, 
   const op = changetype<Op>(0);
   const pixelBytes = <usize>c << 2, full = <usize>(c & ~3) << 2, lanes = c & 3;
   const f = f32x4.splat(op.factor());
+  // the pixel's row (n·H + h) and column (n·W + w) of the gates, advanced with it (no division per pixel)
+  let row = begin / w, j = begin % w, col = begin / (h * w) * w + j;
   for (let px = begin; px < end; px++) {
-    const img = px / (h * w), i = px % (h * w) / w, j = px % w;
     const xr = x + <usize>px * pixelBytes, yr = y + <usize>px * pixelBytes;
-    const b = sCwT + <usize>(img * w + j) * pixelBytes, kk = sHc + <usize>(img * h + i) * pixelBytes;
+    const b = sCwT + <usize>col * pixelBytes, kk = sHc + <usize>row * pixelBytes;
     const a = op.usesA() ? v128.load32_splat(sHw + (<usize>px << 2)) : f;
     let o: usize = 0;
     for (; o < full; o += 16) v128.store(yr + o, f32x4.mul(op.apply(v128.load(xr + o), a, v128.load(b + o), v128.load(kk + o)), f));
     if (lanes) storeLanes(yr + o, f32x4.mul(op.apply(v128.load(xr + o), a, v128.load(b + o), v128.load(kk + o)), f), lanes);
+    col++;
+    if (++j == w) {
+      j = 0;
+      row++;
+      // the next row starts the columns of its image again (or those of the next image)
+      if (row % h) col -= w;
+    }
   }
 }
 
