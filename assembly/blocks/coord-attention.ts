@@ -1,7 +1,8 @@
 // Coordinate attention (Hou et al., arXiv 2103.02907; Andrew-Qibin/CoordAttention coordatt.py
 // `CoordAtt`): t = cat(mean_W x, mean_H x) ([N, C, H + W]), t = h_swish(bn1(conv1(t))) (1×1
-// C → mip, bn1 folded into conv1 at create), a_h = gate(conv_h(t[:, :, :H])) ([N, C, H]),
-// a_w = gate(conv_w(t[:, :, H:])) ([N, C, W]), y = (x·a_w)·a_h in PyTorch's order.
+// C → mip, bn1 folded into conv1 at create, or applied after it where folding is not exact), a_h = gate(conv_h(t[:, :, :H])) ([N, C, H]),
+// a_w = gate(conv_w(t[:, :, H:])) ([N, C, W]), y = (x·a_w)·a_h in PyTorch's order. h_swish is
+// the official x·(relu6(x + 3)/6).
 // x is read twice (the directional pools, whose column pass re-reads each plane from cache; the
 // output pass over image rows) and y written once.
 
@@ -9,17 +10,18 @@ import { Call } from "../call";
 import { f32_dense } from "../kernels/f32-dense";
 import { f32_dirpool_cw } from "../kernels/f32-dirpool";
 import { f32_vgate } from "../kernels/f32-vgate";
-import { f32_vhardswish } from "../kernels/f32-vunary";
+import { f32_vaffineRows, f32_vhswish } from "../kernels/f32-vunary";
 import { MulQThenS, RowsAreChannels, scaleRows } from "../kernels/f32-vscale";
 
 /**
  * Coordinate attention's constants (bindings/blocks/coord-attention.ts): layout, C, mip, conv1
  * [mip, C] and its bias [mip] (bn1 folded in), conv_h [C, mip] and its bias [C], conv_w [C, mip]
- * and its bias [C] (0 = none), the gate and its alpha, beta.
+ * and its bias [C] (0 = none), the gate and its alpha, beta, and bn1's scale and shift [mip] where
+ * it is not folded (0 = folded).
  */
 @unmanaged class CoordAttentionParams {
   layout: i32; c: i32; mip: i32; w1: usize; b1: usize; wh: usize; bh: usize; ww: usize; bw: usize;
-  gate: i32; alpha: f32; beta: f32;
+  gate: i32; alpha: f32; beta: f32; s1: usize; t1: usize;
 }
 
 // regions: the pools [N, C, H + W], transposed [N, H + W, C], the hidden [N, H + W, mip], a_h [N, C, H], a_w [N, C, W]
@@ -63,12 +65,13 @@ export function coord_attention_run(params: usize, call: usize, stage: i32, begi
       const pooled = k.at(POOLED) + (<usize>(n * c * l) << 2), t = k.at(POOLED_T) + (<usize>(n * l * c) << 2);
       const hidden = k.at(HIDDEN) + (<usize>(n * l * mip) << 2);
       const ah = k.at(AH) + (<usize>(n * c * h) << 2), aw = k.at(AW) + (<usize>(n * c * w) << 2);
-      // the positions as rows of C channels, then u = h_swish(conv1'(t)) [H + W, mip]
+      // the positions as rows of C channels, then u = h_swish(bn1(conv1(t))) [H + W, mip]
       for (let i = 0; i < l; i++) {
         for (let ch = 0; ch < c; ch++) store<f32>(t + (<usize>(i * c + ch) << 2), load<f32>(pooled + (<usize>(ch * l + i) << 2)));
       }
       f32_dense(t, l, c, p.w1, p.b1, mip, hidden);
-      f32_vhardswish(hidden, l * mip, hidden);
+      if (p.s1) f32_vaffineRows(hidden, l, mip, p.s1, p.t1);
+      f32_vhswish(hidden, l * mip, hidden);
       // a_h[c, i] = Σ_m conv_h[c, m]·u[i, m] (the conv's weight rows as the dense's input rows,
       // so that a_h comes out channel-major, as the output pass reads it), then its bias and the gate
       f32_dense(p.wh, c, mip, hidden, 0, h, ah);

@@ -1,9 +1,9 @@
 // Gather-excite (Hu et al., arXiv 1810.12348; timm timm/layers/gather_excite.py GatherExcite):
 // y = x·σ(mlp(gather(x))), the gate resized to H×W by nearest neighbour (assembly/blocks/gather-excite.ts).
 
-import { batchNormSpecs, foldBatchNorm } from "../batchnorm.js";
+import { batchNormSpecs, foldBatchNormExact } from "../batchnorm.js";
 import { Block, type BlockDef, blockFactory, layoutCode } from "../block.js";
-import { type Conv, convRecord } from "../conv-params.js";
+import { type Conv, convRecord, foldedConvWeights } from "../conv-params.js";
 import { EPILOGUE_NONE, EPILOGUE_RELU, EPILOGUE_SIGMOID } from "../constants.js";
 import { i32, record, records } from "../params.js";
 import { bool, describe, finite, type Layout, positiveInt, type Shape } from "../validate.js";
@@ -106,14 +106,12 @@ function geWeights(g: GatherExciteConfig): WeightSpec[] {
   return specs;
 }
 
-/** Every BN folded into the gather conv before it; the MLP as given. */
+/** Every BN folded into the gather conv before it (or kept as its affine after it where folding is not exact); the MLP as given. */
 function geModuleWeights(g: GatherExciteConfig, w: Weights): { weights: Weights; convs: Conv[] } {
   const out: Weights = {};
   const gather = gatherConvs(g);
   gather.forEach((conv, i) => {
-    const folded = foldBatchNorm(w[conv.weight], undefined, w, `gather.norm${i + 1}.`);
-    out[conv.weight] = folded.weight;
-    out[conv.bias!] = folded.bias;
+    Object.assign(out, foldedConvWeights(conv.weight, conv.bias!, foldBatchNormExact(w[conv.weight], undefined, w, `gather.norm${i + 1}.`)));
   });
   for (const key of ["mlp.fc1.weight", "mlp.fc1.bias", "mlp.fc2.weight", "mlp.fc2.bias"]) if (w[key]) out[key] = w[key];
   return { weights: out, convs: [...gather, ...mlpConvs(g)] };
