@@ -20,6 +20,7 @@ export { f32_vsimam_cw } from "./kernels/f32-vsimam";
 export { f32_vsoftmax_rows } from "./kernels/f32-vsoftmax";
 export { f32_vmulsum_cw } from "./kernels/f32-vmulsum";
 export { f32_vscale_channel_cw, f32_vscale_spatial_cw, f32_vscale_shift_cw } from "./kernels/f32-vscale";
+export { f32_vscale_channel_nwc, f32_vscale_rowcol_nwc } from "./kernels/f32-vmul-rows-nhwc";
 export { f32_softmax_pool_cw } from "./kernels/f32-softmax-pool";
 export { f32_layernorm } from "./kernels/f32-layernorm";
 export { f32_rcpool_cw } from "./kernels/f32-rcpool-cw";
