@@ -7,6 +7,7 @@ export { f32_gpool_cw, f32_gavgmaxpool_cw, f32_gavgpool2_cw } from "./kernels/f3
 export { f32_gemm_cw } from "./kernels/f32-gemm-cw";
 export { f32_cpool_cw } from "./kernels/f32-cpool";
 export { f32_gmoments_cw } from "./kernels/f32-gmoments";
+export { f32_simam_stats_nwc } from "./kernels/f32-simam-stats-nhwc";
 export { f32_dirpool_cw } from "./kernels/f32-dirpool";
 export { f32_conv1d } from "./kernels/f32-conv1d";
 export { f32_dense, f32_dense_grouped } from "./kernels/f32-dense";
@@ -17,6 +18,7 @@ export { f32_conv2d_nchw_plan, f32_conv2d_nchw_run } from "./kernels/f32-conv2d-
 export { f32_vsigmoid, f32_vhardsigmoid, f32_vrelu, f32_vsilu, f32_vhardswish } from "./kernels/f32-vunary";
 export { f32_vgate, f32_vactivation } from "./kernels/f32-vgate";
 export { f32_vsimam_cw } from "./kernels/f32-vsimam";
+export { f32_vsimam_nwc } from "./kernels/f32-vsimam";
 export { f32_vsoftmax_rows } from "./kernels/f32-vsoftmax";
 export { f32_vmulsum_cw } from "./kernels/f32-vmulsum";
 export { f32_vscale_channel_cw, f32_vscale_spatial_cw, f32_vscale_shift_cw } from "./kernels/f32-vscale";
