@@ -9,6 +9,7 @@ export { f32_cpool_cw } from "./kernels/f32-cpool";
 export { f32_gmoments_cw } from "./kernels/f32-gmoments";
 export { f32_simam_stats_nwc } from "./kernels/f32-simam-stats-nhwc";
 export { f32_dirpool_cw } from "./kernels/f32-dirpool";
+export { f32_dirpool_nwc } from "./kernels/f32-dirpool-nhwc";
 export { f32_conv1d } from "./kernels/f32-conv1d";
 export { f32_dense, f32_dense_grouped } from "./kernels/f32-dense";
 export { f32_gemm_nt, f32_gemm_pack_nt, f32_syrk_mirror, f32_syrk_nt } from "./kernels/f32-gemm";

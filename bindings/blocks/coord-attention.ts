@@ -43,6 +43,7 @@ function weightSpecs({ channels: c, reduced: mip, bias }: CoordAttentionConfig):
 
 const COORD_ATTENTION: BlockDef<CoordAttentionOptions, CoordAttentionConfig> = {
   name: "CoordAttention",
+  layouts: ["nchw", "nhwc"],
   optionKeys: ["channels", "reduction", "reducedChannels", "bias", ...GATE_OPTION_KEYS],
   parse: (o) => {
     const channels = positiveInt("CoordAttention", "channels", o.channels);
