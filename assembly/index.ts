@@ -28,5 +28,8 @@ export { f32_softmax_pool_cw } from "./kernels/f32-softmax-pool";
 export { f32_layernorm } from "./kernels/f32-layernorm";
 export { f32_rcpool_cw } from "./kernels/f32-rcpool-cw";
 export { f32_avgpool_cw } from "./kernels/f32-avgpool-cw";
+export { f32_avgpool_nwc } from "./kernels/f32-avgpool-nhwc";
 export { f32_vscale_nearest_cw } from "./kernels/f32-resize-nearest";
+export { f32_vscale_nearest_nwc } from "./kernels/f32-resize-nearest";
 export { f32_dwconv3x3s2_cw } from "./kernels/f32-dwconv3x3s2-cw";
+export { f32_dwconv_nwc } from "./kernels/f32-dwconv-nhwc";

@@ -6,11 +6,12 @@
 // t resized to H×W by nearest neighbour with PyTorch's float32 indices when it is not 1×1.
 // x is read twice from memory (the pool or the first strided conv, reading it in place; the output
 // pass, which resizes t as it multiplies) and y written once; the featSize conv packs a copy of x.
+// NHWC: parts/gather-excite-nhwc.ts (the featSize conv reads x in place there).
 
-import { CONV_EXACT_ALL, EPILOGUE_RELU, POOL_AVG, POOL_AVGMAX } from "../../bindings/constants";
+import { CONV_EXACT_ALL, EPILOGUE_RELU, LAYOUT_NHWC, POOL_AVG, POOL_AVGMAX } from "../../bindings/constants";
 import { Call } from "../call";
 import { poolOutSize, poolPlane, poolScratch } from "../kernels/f32-avgpool-cw";
-import { ConvParams, convOutSize } from "../kernels/f32-conv2d";
+import { ConvParams } from "../kernels/f32-conv2d";
 import { convExact, convExactItems } from "../kernels/f32-conv2d-exact";
 import { dwconv3x3s2OutSize, dwconv3x3s2Planes } from "../kernels/f32-dwconv3x3s2-cw";
 import { f32_gpool_cw } from "../kernels/f32-gpool";
@@ -18,13 +19,7 @@ import { nearestTables, nearestTablesFloats, scaleNearest } from "../kernels/f32
 import { f32_vscale_channel_cw } from "../kernels/f32-vscale";
 import { f32_vsigmoid } from "../kernels/f32-vunary";
 import { CONV_KINDS, CONV_SLOTS, convStagesPlan, convStagesRun } from "../parts/conv-stages";
-
-/**
- * The block's constants (bindings/blocks/gather-excite.ts): layout, C, the extent, whether the pool
- * adds its max, the number of gather convs (0: the gather is a pool) and their ConvParams records
- * (back to back), the MLP's fc1 and fc2 records (0: no MLP).
- */
-@unmanaged class GEParams { layout: i32; c: i32; extent: i32; withMax: i32; convs: i32; gather: usize; fc1: usize; fc2: usize; }
+import { gatherConv, GEParams, gatherExcitePlanNhwc, gatherExciteRunNhwc, outH, outW } from "../parts/gather-excite-nhwc";
 
 // regions: the gathered map (ping-pong between the strided gather convs), the pool's column sums,
 // the MLP's hidden map, the gate t, the resize's row and column tables; each conv's two
@@ -34,10 +29,6 @@ const GH = FC2 + CONV_SLOTS, GW = GH + 1;
 // stages: a strided gather conv's code carries its index above 8 bits
 const POOL = 0, SIGMOID = 1, TABLES = 2, OUTPUT = 3, STRIDED = 4, STRIDED_EXACT = 5, FC1_STAGES = 6, FC2_STAGES = FC1_STAGES + CONV_KINDS, GATHER_STAGES = FC2_STAGES + CONV_KINDS;
 
-@inline function gatherConv(p: GEParams, i: i32): usize { return p.gather + <usize>i * offsetof<ConvParams>(); }
-@inline function outH(conv: usize, h: i32): i32 { const c = changetype<ConvParams>(conv); return convOutSize(h, c.kh, c.sh, c.dh, c.ph); }
-@inline function outW(conv: usize, w: i32): i32 { const c = changetype<ConvParams>(conv); return convOutSize(w, c.kw, c.sw, c.dw, c.pw); }
-
 /** The region gather conv i writes (they alternate, so that each reads what the one before wrote). */
 @inline function convOut(i: i32): i32 { return i & 1 ? G1 : G0; }
 
@@ -45,6 +36,10 @@ export function gather_excite_plan(params: usize, call: usize): void {
   const p = changetype<GEParams>(params), k = changetype<Call>(call);
   const n = k.n, c = p.c, h = k.h, w = k.w, planes = <u64>n * <u64>c;
   k.begin();
+  if (p.layout == LAYOUT_NHWC) {
+    gatherExcitePlanNhwc(p, k);
+    return;
+  }
   let gh = 1, gw = 1;
   if (p.convs == 0) {
     const e = p.extent;
@@ -93,6 +88,10 @@ export function gather_excite_plan(params: usize, call: usize): void {
 
 export function gather_excite_run(params: usize, call: usize, stage: i32, begin: i32, end: i32): void {
   const p = changetype<GEParams>(params), k = changetype<Call>(call);
+  if (p.layout == LAYOUT_NHWC) {
+    gatherExciteRunNhwc(p, k, k.kind(stage), begin, end);
+    return;
+  }
   const n = k.n, c = p.c, h = k.h, w = k.w, hw = h * w;
   const gh = k.word(GH), gw = k.word(GW), cells = gh * gw;
   const planeBytes = <usize>hw << 2, cellBytes = <usize>cells << 2;

@@ -106,15 +106,26 @@ function geWeights(g: GatherExciteConfig): WeightSpec[] {
   return specs;
 }
 
-/** Every BN folded into the gather conv before it (or kept as its affine after it where folding is not exact); the MLP as given. */
+/** A depthwise filter bank [C][taps] as [taps][C] (NHWC's kernel loads a tap's weights for consecutive channels). */
+function tapMajor(weight: Float32Array, channels: number): Float32Array {
+  const taps = weight.length / channels;
+  return Float32Array.from(weight, (_, i) => weight[(i % channels) * taps + Math.floor(i / channels)]);
+}
+
+/**
+ * Every BN folded into the gather conv before it (or kept as its affine after it where folding is
+ * not exact); the MLP as given. NCHW packs every conv for the conv kernels; NHWC packs none: its
+ * depthwise kernel takes the gather weights tap-major, its dense layers the MLP's as given.
+ */
 function geModuleWeights(g: GatherExciteConfig, w: Weights): { weights: Weights; convs: Conv[] } {
   const out: Weights = {};
-  const gather = gatherConvs(g);
+  const gather = gatherConvs(g), nhwc = g.layout === "nhwc";
   gather.forEach((conv, i) => {
     Object.assign(out, foldedConvWeights(conv.weight, conv.bias!, foldBatchNormExact(w[conv.weight], undefined, w, `gather.norm${i + 1}.`)));
+    if (nhwc) out[conv.weight] = tapMajor(out[conv.weight], g.channels);
   });
   for (const key of ["mlp.fc1.weight", "mlp.fc1.bias", "mlp.fc2.weight", "mlp.fc2.bias"]) if (w[key]) out[key] = w[key];
-  return { weights: out, convs: [...gather, ...mlpConvs(g)] };
+  return { weights: out, convs: nhwc ? [] : [...gather, ...mlpConvs(g)] };
 }
 
 /** The one gather conv of featSize shrinks an axis by one when its kernel is even: an axis of 1 leaves nothing to excite. */
@@ -130,6 +141,7 @@ function geOutputShape(g: GatherExciteConfig, s: Shape): Shape {
 
 const GE: BlockDef<GatherExciteOptions, GatherExciteConfig> = {
   name: NAME,
+  layouts: ["nchw", "nhwc"],
   optionKeys: ["channels", "extent", "extraParams", "useMlp", "rdRatio", "reducedChannels", "addMaxpool", "featSize"],
   parse: parseGE,
   weights: geWeights,
