@@ -967,6 +967,26 @@ def poison_block_cases():
     # unfolded bn there instead (relu makes the row 0)
     poison_cases('gsop', {'channels': 20, 'attDim': 8}, [2, 20, 7, 5],
                  kinds={'bn_for_DR.bias': '-3e38'})
+    # ECA, effective SE, SimAM, coordinate attention, gather-excite
+    poison_cases('eca', {'channels': 20}, [2, 20, 7, 5])
+    poison_cases('eca', {'channels': 6, 'kernelSize': 5, 'padding': 'circular', 'gate': 'hardsigmoid'},
+                 [2, 6, 5, 3], suffix='_circular_k5_hardsigmoid')
+    poison_cases('effective_se', {'channels': 20}, [2, 20, 7, 5])
+    poison_cases('effective_se', {'channels': 6, 'addMaxpool': True, 'gate': 'sigmoid'}, [2, 6, 5, 3],
+                 suffix='_add_maxpool_sigmoid', weights=False)
+    poison_cases('simam', {'channels': 20}, [2, 20, 7, 5])
+    poison_cases('simam', {'channels': 6, 'eLambda': 0}, [2, 6, 5, 3], suffix='_lambda_0',
+                 weights=False)
+    poison_cases('coord_attention', {'channels': 20}, [2, 20, 7, 5])
+    poison_cases('coord_attention', {'channels': 6, 'bias': False, 'gate': 'hardsigmoid'},
+                 [2, 6, 5, 3], suffix='_nobias_hardsigmoid', weights=False)
+    poison_cases('gather_excite', {'channels': 20, 'rdRatio': 0.25}, [2, 20, 7, 5])
+    poison_cases('gather_excite', {'channels': 20, 'extent': 4, 'extraParams': True,
+                                   'rdRatio': 0.25}, [2, 20, 13, 9], suffix='_extent4_params')
+    poison_cases('gather_excite', {'channels': 20, 'extraParams': True, 'featSize': [4, 3],
+                                   'useMlp': False}, [2, 20, 7, 5], suffix='_feat_size_4x3')
+    poison_cases('gather_excite', {'channels': 6, 'extent': 2, 'addMaxpool': True}, [2, 6, 9, 7],
+                 suffix='_extent2_add_maxpool', weights=False)
 
 
 poison_block_cases()
