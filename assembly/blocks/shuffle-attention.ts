@@ -9,6 +9,8 @@
 // while it is in cache. The shuffle is only which plane an item reads: x is read from memory once
 // (plus the statistics' re-reads of a plane from cache), y written once, no copy of the tensor.
 // y must not alias x (an output plane is another plane's input): the bindings say so.
+// A channel whose variance overflows float32 is NaN, as PyTorch's CPU GroupNorm gives it at
+// |x| ≈ 3e38 (gnRstd).
 
 import { Call } from "../call";
 import { planeMean } from "../kernels/f32-gpool";
@@ -42,6 +44,18 @@ export function shuffle_attention_plan(params: usize, call: usize): void {
 @inline function param(at: usize, j: i32): f32 { return load<f32>(at + (<usize>j << 2)); }
 @inline function sigmoid(z: f32): f32 { return f32x4.extract_lane(vsigmoid(f32x4.splat(z)), 0); }
 
+/**
+ * GroupNorm's 1/√(var + eps), NaN where the variance overflowed float32: PyTorch's CPU GroupNorm
+ * (ATen's vectorised Welford moments, torch 1.13 with 8 lanes) gives a NaN channel for values near
+ * ±3e38, where merging its lanes multiplies an overflowed δ² by a zero count. It gives rstd = 0
+ * instead where such values lie only in its scalar tail (the last H·W mod 8 pixels, H·W ≥ 8) or
+ * are too small for δ² of the lanes' means to overflow (|x| ≈ 2e19): a dependence on PyTorch's
+ * vector width, not followed here (tests/golden poison_x: values at ±3e38 outside the tail).
+ */
+@inline function gnRstd(variance: f32): f32 {
+  return variance == Infinity ? NaN : <f32>1 / Mathf.sqrt(variance + GN_EPS);
+}
+
 export function shuffle_attention_run(params: usize, call: usize, _stage: i32, begin: i32, end: i32): void {
   const p = changetype<ShuffleAttentionParams>(params), k = changetype<Call>(call);
   const c = p.c, half = c >> 1, group = 2 * p.p, hw = k.h * k.w;
@@ -61,7 +75,7 @@ export function shuffle_attention_run(params: usize, call: usize, _stage: i32, b
       const m = planeMoments(xs, hw);
       const mean = <f32>f64x2.extract_lane(m, 0), variance = <f32>(f64x2.extract_lane(m, 1) / <f64>hw);
       // ATen's GroupNorm: gn(x) = x·a + b, a = rstd·weight, b = −a·mean + bias, rstd = 1/√(var + eps)
-      const a = <f32>1 / Mathf.sqrt(variance + GN_EPS) * param(p.gnWeight, s);
+      const a = gnRstd(variance) * param(p.gnWeight, s);
       spatialGate(xs, yo, hw, a, -a * mean + param(p.gnBias, s), param(p.sweight, s), param(p.sbias, s));
     }
   }

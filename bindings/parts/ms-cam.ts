@@ -1,13 +1,14 @@
 // MS-CAM's options, weights and record (assembly/parts/ms-cam.ts computes it), shared by MS-CAM, AFF
 // and iAFF (Dai et al., arXiv 2009.14082; YimianDai/open-aff aff_pytorch/aff_net/fusion.py): the local
 // branch `local_att` = conv 1×1 C → I (0), BN (1), ReLU, conv 1×1 I → C (3), BN (4), and the global
-// branch `global_att` = GAP, conv (1), BN (2), ReLU, conv (4), BN (5); each BN folded into its conv.
+// branch `global_att` = GAP, conv (1), BN (2), ReLU, conv (4), BN (5); each BN folded into its conv
+// (or, where that is not exact, applied after it: batchnorm.ts foldBatchNormExact).
 
 import type { StagedEntry } from "../abi.js";
 import type { ExciteExports } from "../abi.js";
-import { batchNormSpecs, foldBatchNorm } from "../batchnorm.js";
+import { batchNormSpecs, foldBatchNormExact } from "../batchnorm.js";
 import { type BlockDef, layoutCode } from "../block.js";
-import type { Conv } from "../conv-params.js";
+import { type Conv, foldedConvWeights, postScaleKey, postShiftKey } from "../conv-params.js";
 import { type Fields, i32, record } from "../params.js";
 import { type Layout, positiveInt } from "../validate.js";
 import type { WeightPack, Weights, WeightSpec } from "../weights.js";
@@ -59,14 +60,13 @@ const layers = (local: string, global: string) => [
 ] as const;
 
 /**
- * The branches with their BNs folded, written into `out` under the conv's keys, and the local convs
- * to pack for f32-gemm-cw.ts (the global ones stay row-major for f32-dense.ts).
+ * The branches with their BNs folded (or kept apart, with their affine, where folding is not
+ * exact), written into `out` under the conv's keys, and the local convs to pack for f32-gemm-cw.ts
+ * (the global ones stay row-major for f32-dense.ts).
  */
 export function foldMSCAM(g: MSCAMConfig, w: Weights, local: string, global: string, out: Weights): Conv[] {
   for (const [conv, bn] of layers(local, global)) {
-    const f = foldBatchNorm(w[`${conv}.weight`], w[`${conv}.bias`], w, bn);
-    out[`${conv}.weight`] = f.weight;
-    out[`${conv}.bias`] = f.bias;
+    Object.assign(out, foldedConvWeights(`${conv}.weight`, `${conv}.bias`, foldBatchNormExact(w[`${conv}.weight`], w[`${conv}.bias`], w, bn)));
   }
   return [
     { cin: g.channels, cout: g.inner, kh: 1, kw: 1, weight: `${local}.0.weight` },
@@ -76,7 +76,11 @@ export function foldMSCAM(g: MSCAMConfig, w: Weights, local: string, global: str
 
 /** The MSCAM record (assembly/parts/ms-cam.ts), field for field, of the branches under `local` and `global` in `pack`. */
 export function msCamRecord(g: MSCAMConfig, pack: WeightPack, local: string, global: string): Fields {
-  return [i32(g.channels), i32(g.inner), ...layers(local, global).flatMap(([conv]) => [i32(pack.ptr(`${conv}.weight`)), i32(pack.ptr(`${conv}.bias`))])];
+  const convs = layers(local, global).map(([conv]) => `${conv}.weight`);
+  return [
+    i32(g.channels), i32(g.inner), ...convs.flatMap((weight) => [i32(pack.ptr(weight)), i32(pack.ptr(weight.replace(/weight$/, "bias")))]),
+    ...convs.flatMap((weight) => [i32(pack.ptr(postScaleKey(weight))), i32(pack.ptr(postShiftKey(weight)))]),
+  ];
 }
 
 /** The definition of a block of one MS-CAM under local_att, global_att (MS-CAM itself, AFF), its record { layout, att }. */

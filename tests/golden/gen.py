@@ -951,6 +951,12 @@ def poison_block_cases():
                                      'cbam': {'reduction': 4, 'spatialKernel': 3}}, [2, 6, 9, 7])
     poison_cases('cbam_basicblock', {'channels': 6, 'cbam': {'reduction': 2}}, [2, 6, 7, 5],
                  suffix='_identity', weights=False)
+    # MS-CAM, AFF, iAFF (two inputs: x and residual poisoned alike), shuffle attention
+    for b in ('mscam', 'aff', 'iaff'):
+        poison_cases(b, {'channels': 20}, [2, 20, 7, 5])
+    poison_cases('iaff', {'channels': 20, 'secondGlobal': 'global_att'}, [2, 20, 7, 5],
+                 suffix='_second_global_att', weights=False)
+    poison_cases('shuffle_attention', {'channels': 20, 'groups': 2}, [2, 20, 7, 5])
 
 
 poison_block_cases()
