@@ -25,6 +25,7 @@
 // x and r. x and r are read three times (pool, pass 1, pass 2), xi written and read once; storing
 // xi instead of recomputing the first stage saves its 2·C·I multiply-adds per pixel, which cost
 // far more than the C floats per pixel xi takes to write and read back.
+// These are the NCHW stages; parts/ms-cam-nhwc.ts has the NHWC ones (the same record and global branch).
 
 import { Call } from "../call";
 import { f32_dense } from "../kernels/f32-dense";
@@ -118,7 +119,7 @@ export function fusionRun(a: MSCAM, second: MSCAM, k: Call, mode: i32, stage: i3
  * Images [begin, end): gb[n] = G(pooled[n]) + the local branch's last bias (G alone where that
  * conv's batch norm is applied after it: the bias goes in before the affine), hidden [N, I] its scratch.
  */
-function globalBranch(a: MSCAM, pooled: usize, hidden: usize, gb: usize, begin: i32, end: i32): void {
+export function globalBranch(a: MSCAM, pooled: usize, hidden: usize, gb: usize, begin: i32, end: i32): void {
   const rows = end - begin, c = a.c;
   const h = hidden + (<usize>(begin * a.i) << 2), g = gb + (<usize>(begin * c) << 2);
   f32_dense(pooled + (<usize>(begin * c) << 2), rows, c, a.global1, a.global1Bias, a.i, h);
@@ -182,9 +183,10 @@ function fusedPass(a: MSCAM, k: Call, mode: i32, src: usize, out: usize, partial
 /**
  * Rows [0, rows) (rowStride bytes apart in x, out and r, rowLen floats each) of out = x·w
  * (FUSION_MSCAM), 2·x·w + 2·r·(1 − w) (FUSION_AFF) or x·w + r·(1 − w) (FUSION_IAFF), row i with
- * its own row of w at w + i·wStride (the channels of a strip): the output of the fused pass.
+ * its own row of w at w + i·wStride: the output of the fused pass in either layout (NCHW rows are
+ * channels of a strip, NHWC rows pixels).
  */
-function mixRows(mode: i32, x: usize, out: usize, r: usize, rowStride: usize, rowLen: i32, w: usize, wStride: usize, rows: i32): void {
+export function mixRows(mode: i32, x: usize, out: usize, r: usize, rowStride: usize, rowLen: i32, w: usize, wStride: usize, rows: i32): void {
   if (mode == FUSION_MSCAM) scaleRows<MulQ, RowsAreChannels>(x, out, 0, rowStride, rowLen, 1, 0, w, wStride, 0, rows);
   else if (mode == FUSION_AFF) scaleRows<MixQ2, RowsAreChannels>(x, out, r, rowStride, rowLen, 1, 0, w, wStride, 0, rows);
   else scaleRows<MixQ, RowsAreChannels>(x, out, r, rowStride, rowLen, 1, 0, w, wStride, 0, rows);
