@@ -6,28 +6,10 @@
 // pixel row), at sizes below, at and above their 4-lane, 16-channel, 4-row, 8-output and
 // 128-pixel-chunk tiles, outputs prefilled with the never-written sentinel and followed by a guard zone.
 
-import test, { type ExecutionContext } from "ava";
+import test from "ava";
 import { gemmPanels } from "../dist/parts/ms-cam.js";
 import { assertClose } from "./helpers/close.js";
-import { Arena, values, wasm } from "./helpers/wasm.js";
-
-/** An output to check: its pointer, length, name, and the elements that must stay unwritten. */
-type Output = [number, number, string, number[]?];
-
-/** Runs `body` with an arena; every output it registers must be written where expected and its guard intact. */
-function withArena(t: ExecutionContext, body: (a: Arena, outputs: Output[]) => void): void {
-  const a = new Arena();
-  const outputs: Output[] = [];
-  try {
-    body(a, outputs);
-    for (const [ptr, len, what, unwritten = []] of outputs) {
-      t.deepEqual(a.unwritten(ptr, len), unwritten, `${what}: unwritten elements`);
-      t.true(a.guardIntact(ptr, len), `${what}: wrote past the end`);
-    }
-  } finally {
-    a.free();
-  }
-}
+import { type Arena, type CheckedOutput, values, wasm, withCheckedArena } from "./helpers/wasm.js";
 
 // ---- f32_gemm_nhwc, gemmPanels ----
 
@@ -50,7 +32,7 @@ function packedByModule(a: Arena, w: Float32Array, n: number, k: number): number
 test("gemmPanels packs as the module's f32_gemm_pack_nt, bit for bit (zero past the last row)", (t) => {
   for (const n of [1, 3, 4, 7, 8, 9, 16, 17, 20]) {
     for (const k of [1, 2, 3, 4, 5, 16, 20]) {
-      withArena(t, (a) => {
+      withCheckedArena(t, (a) => {
         const w = values(n * k, n * 13 + k);
         const js = gemmPanels(w, n, k);
         t.deepEqual(Array.from(a.read(packedByModule(a, w, n, k), js.length)), Array.from(js), `n=${n} k=${k}`);
@@ -64,7 +46,7 @@ test("f32_gemm_nhwc: y[p, o] = act(b[o] + Σ_i x[p, i]·w[o, i]) over pixel rows
     for (const n of [1, 3, 4, 5, 7, 8, 9, 15, 16, 17]) {
       for (const k of [1, 2, 5, 16]) {
         for (const [bias, relu] of [[true, true], [false, false], [true, false]] as const) {
-          withArena(t, (a, outs) => {
+          withCheckedArena(t, (a, outs) => {
             const what = `m=${m} n=${n} k=${k} bias=${bias} relu=${relu}`;
             // rows of x xStride floats apart, the last ending the buffer
             const xStride = k + (m & 1) * 3;
@@ -106,7 +88,7 @@ const C = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 20, 33];
 test("f32_gavgpool2_nhwc: mean[c] = mean over the pixels of x[p, c] + r[p, c], each sum rounded to float32 first", (t) => {
   for (const hw of HW) {
     for (const c of C) {
-      withArena(t, (a, outs) => {
+      withCheckedArena(t, (a, outs) => {
         const x = values(hw * c, hw + c), r = values(hw * c, hw * 3 + c).map((v) => -v * 0.75);
         const chunks = Math.ceil(hw / 128);
         const mean = a.fresh(c);
@@ -126,7 +108,7 @@ test("f32_gavgpool2_nhwc: mean[c] = mean over the pixels of x[p, c] + r[p, c], e
 // ---- f32_gnmoments_nhwc ----
 
 /** Runs f32_gnmoments_nhwc on x [hw][c]; returns [mean, variance] (both checked written, guards intact). */
-function momentsNhwc(a: Arena, outs: Output[], x: Float32Array, hw: number, c: number, what: string): [Float32Array, Float32Array] {
+function momentsNhwc(a: Arena, outs: CheckedOutput[], x: Float32Array, hw: number, c: number, what: string): [Float32Array, Float32Array] {
   const mean = a.fresh(c), variance = a.fresh(c);
   wasm.f32_gnmoments_nhwc(a.put(x), hw, c, a.fresh(3 * Math.ceil(hw / 128) * c), mean, variance);
   outs.push([mean, c, `mean ${what}`], [variance, c, `var ${what}`]);
@@ -137,7 +119,7 @@ test("f32_gnmoments_nhwc: per-channel mean and biased variance over the pixels, 
   for (const hw of [...HW, 3136]) {
     for (const c of C) {
       for (const offset of [0, 1000]) {
-        withArena(t, (a, outs) => {
+        withCheckedArena(t, (a, outs) => {
           // channel 1 (when there is one) is offset + a spread of 0.001: a one-pass Σx²/n − mean² would
           // lose every digit of its variance; the others are spread by 1 … 5
           const x = values(hw * c, hw + c + offset).map((v, i) => (i % c === 1 ? offset + 0.001 * v : v * (1 + (i % 5))));
@@ -163,7 +145,7 @@ test("f32_gnmoments_nhwc: per-channel mean and biased variance over the pixels, 
 
 test("f32_gnmoments_nhwc: one pixel gives variance 0; NaN and infinities give NaN in their channel only", (t) => {
   for (const hw of [21, 130]) {
-    withArena(t, (a, outs) => {
+    withCheckedArena(t, (a, outs) => {
       const c = 19;
       const x = values(hw * c, 9);
       x[(hw - 1) * c + 1] = NaN; // channel 1, the last pixel (the last chunk)
@@ -175,7 +157,7 @@ test("f32_gnmoments_nhwc: one pixel gives variance 0; NaN and infinities give Na
       t.true(v.every((u) => Number.isNaN(u) || (Number.isFinite(u) && u > 0)), `hw=${hw}: ${v}`);
     });
   }
-  withArena(t, (a, outs) => {
+  withCheckedArena(t, (a, outs) => {
     const [mean, variance] = momentsNhwc(a, outs, Float32Array.from([3.25, -7.5, 0.5]), 1, 3, "hw=1");
     t.deepEqual(Array.from(mean), [3.25, -7.5, 0.5]);
     t.deepEqual(Array.from(variance), [0, 0, 0]);
@@ -192,7 +174,7 @@ test("f32_vshuffle_gate_nhwc: y[p, 2q + i] = z[p, i·C/2 + q], z = x·σ(sw·(x�
   const patterns: [string, (ch: number) => boolean][] = [["mixed", (ch) => ((ch * 5) % 7) < 3], ["P=4", (ch) => ((ch >> 2) & 1) === 1]];
   for (const c of [2, 4, 6, 8, 10, 12, 14, 16, 18, 34, 40]) {
     for (const [rows, begin, end] of [[1, 0, 1], [3, 0, 3], [5, 1, 4], [4, 3, 4]]) for (const [pattern, isSpatial] of patterns) {
-      withArena(t, (a, outs) => {
+      withCheckedArena(t, (a, outs) => {
         const what = `c=${c} ${pattern} rows [${begin}, ${end}) of ${rows}`;
         const x = values(rows * c, c * 7 + rows);
         // the table: a, b, sw, sb, g, then the mask (−1: spatial)

@@ -22,17 +22,15 @@ import { poolChunks, STAT_SUM, statChunkNhwc, statCombineNhwc, sumRowsNhwc } fro
 import { pairSumChunkNhwc } from "../kernels/f32-gpool2-nhwc";
 import { f32_vsigmoid } from "../kernels/f32-vunary";
 import { storeLanes } from "../simd";
-import { FUSION_IAFF, FUSION_MSCAM, globalBranch, mixRows, MSCAM } from "./ms-cam";
+import { FUSION_IAFF, FUSION_MSCAM, fusionStages, GB, GLOBAL, GLOBAL2, globalBranch, globalRegions, HIDDEN, mixRows, MSCAM, PASS, POOL, POOLED } from "./ms-cam";
 
 /** Pixel rows per strip: the unit of the fused pass (its rows of v, h and w stay in L2). */
 const STRIP = 32;
 /** Pixel rows per work item of the fused pass. */
 const TILE = 16 * STRIP;
 
-// regions
-const POOLED = 0, HIDDEN = 1, GB = 2, PARTIAL = 3, STRIPS = 4, H = 5, L = 6, XI = 7, XI_SUMS = 8;
-// stages
-const POOL = 0, GLOBAL = 1, PASS = 2, GLOBAL2 = 3, PASS2 = 4;
+// regions (POOLED, HIDDEN, GB: parts/ms-cam.ts's)
+const PARTIAL = 3, STRIPS = 4, H = 5, L = 6, XI = 7, XI_SUMS = 8;
 
 @inline function tilesOf(hw: i32): i32 { return (hw + TILE - 1) / TILE; }
 @inline function stripsOf(hw: i32): i32 { return (hw + STRIP - 1) / STRIP; }
@@ -42,22 +40,14 @@ export function fusionPlanNhwc(a: MSCAM, k: Call, mode: i32): void {
   const n = k.n, hw = k.h * k.w, c = <u64>a.c, i = <u64>a.i;
   const items = n * tilesOf(hw);
   k.begin();
-  k.region(POOLED, <u64>n * c);
-  k.region(HIDDEN, <u64>n * i);
-  k.region(GB, <u64>n * c);
+  globalRegions(k, n, c, i);
   k.region(PARTIAL, <u64>n * poolChunks(hw) * c);
   k.region(STRIPS, mode == FUSION_MSCAM ? 0 : <u64>items * STRIP * c);
   k.region(H, <u64>items * STRIP * i);
   k.region(L, <u64>items * STRIP * c);
   k.region(XI, mode == FUSION_IAFF ? <u64>n * <u64>hw * c : 0);
   k.region(XI_SUMS, mode == FUSION_IAFF ? <u64>n * stripsOf(hw) * c : 0);
-  k.stage(POOL, n * poolChunks(hw));
-  k.stage(GLOBAL, n);
-  k.stage(PASS, items);
-  if (mode == FUSION_IAFF) {
-    k.stage(GLOBAL2, n);
-    k.stage(PASS2, items);
-  }
+  fusionStages(k, mode, n * poolChunks(hw), items);
 }
 
 /** Items [begin, end) of stage `stage` of `mode`; `second` is iAFF's second MS-CAM (else unused). */

@@ -58,10 +58,12 @@ const STRIP = 64;
 /** Pixels per work item of the fused pass. */
 const TILE = 8 * STRIP;
 
-// regions
-const POOLED = 0, HIDDEN = 1, GB = 2, TABLE = 3, STRIPS = 4, H = 5, L = 6, XI = 7, PARTIAL = 8;
-// stages
-const TABLES = 0, POOL = 1, GLOBAL = 2, PASS = 3, GLOBAL2 = 4, PASS2 = 5;
+// regions (POOLED, HIDDEN, GB also parts/ms-cam-nhwc.ts's)
+export const POOLED = 0, HIDDEN = 1, GB = 2;
+const TABLE = 3, STRIPS = 4, H = 5, L = 6, XI = 7, PARTIAL = 8;
+// stages (POOL … PASS2 also parts/ms-cam-nhwc.ts's)
+const TABLES = 0;
+export const POOL = 1, GLOBAL = 2, PASS = 3, GLOBAL2 = 4, PASS2 = 5;
 
 @inline function tilesOf(hw: i32): i32 { return (hw + TILE - 1) / TILE; }
 
@@ -70,9 +72,7 @@ export function fusionPlan(a: MSCAM, k: Call, mode: i32): void {
   const n = k.n, hw = k.h * k.w, c = <u64>a.c, i = <u64>a.i;
   const items = n * tilesOf(hw);
   k.begin();
-  k.region(POOLED, <u64>n * c);
-  k.region(HIDDEN, <u64>n * i);
-  k.region(GB, <u64>n * c);
+  globalRegions(k, n, c, i);
   k.region(TABLE, c > i ? c : i); // row r of a strip (v's or h's) at r·STRIP floats
   k.region(STRIPS, <u64>items * c * STRIP);
   k.region(H, <u64>items * i * STRIP);
@@ -80,12 +80,24 @@ export function fusionPlan(a: MSCAM, k: Call, mode: i32): void {
   k.region(XI, mode == FUSION_IAFF ? <u64>n * c * <u64>hw : 0);
   k.region(PARTIAL, mode == FUSION_IAFF ? <u64>items * c : 0);
   k.stage(TABLES, 1);
-  k.stage(POOL, n * a.c);
-  k.stage(GLOBAL, n);
-  k.stage(PASS, items);
+  fusionStages(k, mode, n * a.c, items);
+}
+
+/** The global branch's regions, the same in either layout: the pooled rows [N, C], the hidden [N, I], G + bias [N, C]. */
+export function globalRegions(k: Call, n: i32, c: u64, i: u64): void {
+  k.region(POOLED, <u64>n * c);
+  k.region(HIDDEN, <u64>n * i);
+  k.region(GB, <u64>n * c);
+}
+
+/** The stages of `mode` from the pool on, either layout: POOL (poolItems), GLOBAL (an image each), PASS (passItems), iAFF's GLOBAL2, PASS2. */
+export function fusionStages(k: Call, mode: i32, poolItems: i32, passItems: i32): void {
+  k.stage(POOL, poolItems);
+  k.stage(GLOBAL, k.n);
+  k.stage(PASS, passItems);
   if (mode == FUSION_IAFF) {
-    k.stage(GLOBAL2, n);
-    k.stage(PASS2, items);
+    k.stage(GLOBAL2, k.n);
+    k.stage(PASS2, passItems);
   }
 }
 
