@@ -169,11 +169,15 @@ test("f32_gnmoments_nhwc: one pixel gives variance 0; NaN and infinities give Na
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
 test("f32_vshuffle_gate_nhwc: y[p, 2q + i] = z[p, i·C/2 + q], z = x·σ(sw·(x·a + b) + sb) (spatial channels) or x·g (channel ones), for any row range", (t) => {
-  // which channels are spatial: runs of 1, 2, 3 channels (every vector mixed), or blocks of 4
-  // (P = 4: whole vectors of the channel branch, where the kernel computes no σ)
-  const patterns: [string, (ch: number) => boolean][] = [["mixed", (ch) => ((ch * 5) % 7) < 3], ["P=4", (ch) => ((ch >> 2) & 1) === 1]];
-  for (const c of [2, 4, 6, 8, 10, 12, 14, 16, 18, 34, 40]) {
+  // which channels are spatial: runs of 1, 2, 3 channels (every vector mixed), blocks of 4 (P = 4:
+  // whole vectors of the channel branch, where the kernel computes no σ), or pairs (P = 2: one σ
+  // for the spatial lanes of both halves' vectors, "P=2 pairs", where C/2 is a multiple of 4)
+  const patterns: [string, (ch: number) => boolean][] = [
+    ["mixed", (ch) => ((ch * 5) % 7) < 3], ["P=4", (ch) => ((ch >> 2) & 1) === 1], ["P=2", (ch) => (ch & 3) >= 2], ["P=2 pairs", (ch) => (ch & 3) >= 2],
+  ];
+  for (const c of [2, 4, 6, 8, 10, 12, 14, 16, 18, 24, 34, 40]) {
     for (const [rows, begin, end] of [[1, 0, 1], [3, 0, 3], [5, 1, 4], [4, 3, 4]]) for (const [pattern, isSpatial] of patterns) {
+      if (pattern === "P=2 pairs" && (c / 2) % 4 !== 0) continue;
       withCheckedArena(t, (a, outs) => {
         const what = `c=${c} ${pattern} rows [${begin}, ${end}) of ${rows}`;
         const x = values(rows * c, c * 7 + rows);
@@ -185,7 +189,7 @@ test("f32_vshuffle_gate_nhwc: y[p, 2q + i] = z[p, i·C/2 + q], z = x·σ(sw·(x�
         const spatial = Array.from({ length: c }, (_, ch) => isSpatial(ch));
         spatial.forEach((s, ch) => { mask[ch] = s ? -1 : 0; });
         const y = a.fresh(rows * c);
-        wasm.f32_vshuffle_gate_nhwc(a.put(x), c, a.put(table), y, begin, end);
+        wasm.f32_vshuffle_gate_nhwc(a.put(x), c, a.put(table), y, begin, end, pattern === "P=2 pairs");
         const unwritten: number[] = [];
         for (let p = 0; p < rows; p++) if (p < begin || p >= end) for (let o = 0; o < c; o++) unwritten.push(p * c + o);
         outs.push([y, rows * c, what, unwritten]);

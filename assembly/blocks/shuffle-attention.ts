@@ -132,7 +132,7 @@ function runNhwc(p: ShuffleAttentionParams, k: Call, kind: i32, begin: i32, end:
     // rows of one image at a time, each image with its table
     for (let row = begin; row < end;) {
       const img = row / hw, last = min(end, (img + 1) * hw);
-      f32_vshuffle_gate_nhwc(k.x, c, k.at(TABLES) + <usize>img * SHUFFLE_TABLE_ROWS * rowBytes, k.y, row, last);
+      f32_vshuffle_gate_nhwc(k.x, c, k.at(TABLES) + <usize>img * SHUFFLE_TABLE_ROWS * rowBytes, k.y, row, last, p.p == 2 && (c >> 1) % 4 == 0);
       row = last;
     }
   }
