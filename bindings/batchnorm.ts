@@ -29,10 +29,11 @@ export function batchNormAffine(weights: Weights, prefix: string, eps = BN_EPS):
 
 /**
  * The affine of the batch norm under `prefix` as PyTorch's eval-mode batch norm computes it, in
- * float32 (ATen's batch_norm_cpu_collect_linear_and_constant_terms): α = (1/√(var + eps))·γ,
- * β = bias − mean·α, each operation rounded to float32. Where α overflows (a huge γ over a small
- * variance) β is ∓∞ and x·α + β is NaN or ±∞ as in PyTorch, which a double-precision affine would
- * round to finite values.
+ * float32 (ATen's batch_norm_cpu_collect_linear_and_constant_terms): α = (1/√(var + eps))·γ, each
+ * operation rounded to float32, then β = bias − mean·α rounded once (torch 1.13 on x86 gives the
+ * single rounding of a fused multiply-add: no overflow of mean·α where the difference is finite).
+ * Where α overflows (a huge γ over a small variance) β is ∓∞ and x·α + β is NaN or ±∞ as in
+ * PyTorch, which an affine computed in double and rounded once would make finite.
  */
 export function batchNormAffineF32(weights: Weights, prefix: string, eps = BN_EPS): { scale: Float32Array; shift: Float32Array } {
   const f = Math.fround;
@@ -41,7 +42,7 @@ export function batchNormAffineF32(weights: Weights, prefix: string, eps = BN_EP
   const scale = new Float32Array(gamma.length), shift = new Float32Array(gamma.length);
   for (let c = 0; c < gamma.length; c++) {
     scale[c] = f(f(1 / f(Math.sqrt(f(variance[c] + f(eps))))) * gamma[c]);
-    shift[c] = f(beta[c] - f(mean[c] * scale[c]));
+    shift[c] = f(beta[c] - mean[c] * scale[c]); // the float32 product is exact in double
   }
   return { scale, shift };
 }
