@@ -35,3 +35,7 @@ export { f32_vscale_nearest_cw } from "./kernels/f32-resize-nearest";
 export { f32_vscale_nearest_nwc } from "./kernels/f32-resize-nearest";
 export { f32_dwconv3x3s2_cw } from "./kernels/f32-dwconv3x3s2-cw";
 export { f32_dwconv_nwc } from "./kernels/f32-dwconv-nhwc";
+export { f32_gemm_nhwc } from "./kernels/f32-gemm-nhwc";
+export { f32_gavgpool2_nhwc } from "./kernels/f32-gpool2-nhwc";
+export { f32_gnmoments_nhwc } from "./kernels/f32-gnmoments-nhwc";
+export { f32_vshuffle_gate_nhwc } from "./kernels/f32-vshuffle-nhwc";

@@ -27,6 +27,26 @@ export function batchNormAffine(weights: Weights, prefix: string, eps = BN_EPS):
   return { scale, shift };
 }
 
+/**
+ * The affine of the batch norm under `prefix` as PyTorch's eval-mode batch norm computes it, in
+ * float32 (ATen's batch_norm_cpu_collect_linear_and_constant_terms): α = (1/√(var + eps))·γ, each
+ * operation rounded to float32, then β = bias − mean·α rounded once (torch 1.13 on x86 gives the
+ * single rounding of a fused multiply-add: no overflow of mean·α where the difference is finite).
+ * Where α overflows (a huge γ over a small variance) β is ∓∞ and x·α + β is NaN or ±∞ as in
+ * PyTorch, which an affine computed in double and rounded once would make finite.
+ */
+export function batchNormAffineF32(weights: Weights, prefix: string, eps = BN_EPS): { scale: Float32Array; shift: Float32Array } {
+  const f = Math.fround;
+  const gamma = weights[`${prefix}weight`], beta = weights[`${prefix}bias`];
+  const mean = weights[`${prefix}running_mean`], variance = weights[`${prefix}running_var`];
+  const scale = new Float32Array(gamma.length), shift = new Float32Array(gamma.length);
+  for (let c = 0; c < gamma.length; c++) {
+    scale[c] = f(f(1 / f(Math.sqrt(f(variance[c] + f(eps))))) * gamma[c]);
+    shift[c] = f(beta[c] - mean[c] * scale[c]); // the float32 product is exact in double
+  }
+  return { scale, shift };
+}
+
 /** A layer with a batch norm folded into it, or (`after`) the layer as given and the batch norm's affine to apply after it. */
 export interface FoldedBatchNorm {
   readonly weight: Float32Array;
@@ -66,8 +86,8 @@ export function foldBatchNorm(weight: Float32Array, bias: Float32Array | undefin
  * foldBatchNorm where the fold is exact to rounding: every scale, shift and folded value finite
  * and moderate (FOLD_LIMIT). Otherwise (a NaN or ±Inf scale: 0·∞ and ∞ − ∞ in the folded products
  * are NaN where PyTorch's (layer(x))·scale is ±∞; weights that overflow when scaled) the layer is
- * kept as given (bias 0 when it has none) and `after` holds the batch norm's affine, for the layer
- * to apply after its sum, as PyTorch does.
+ * kept as given (bias 0 when it has none) and `after` holds the batch norm's affine in PyTorch's
+ * float32 arithmetic (batchNormAffineF32), for the layer to apply after its sum, as PyTorch does.
  */
 export function foldBatchNormExact(weight: Float32Array, bias: Float32Array | undefined, weights: Weights, prefix: string): FoldedBatchNorm {
   const { scale, shift } = batchNormAffine(weights, prefix);
@@ -79,5 +99,5 @@ export function foldBatchNormExact(weight: Float32Array, bias: Float32Array | un
     moderate(bias ? bias[o] : 0) && moderate(f.bias[o]) &&
     weight.subarray(o * row, (o + 1) * row).every((v, i) => (Number.isFinite(v) ? moderate(v) && moderate(f.weight[o * row + i]) : s !== 0)));
   if (foldable) return f;
-  return { weight, bias: bias ?? new Float32Array(scale.length), after: { scale: Float32Array.from(scale), shift: Float32Array.from(shift) } };
+  return { weight, bias: bias ?? new Float32Array(scale.length), after: batchNormAffineF32(weights, prefix) };
 }

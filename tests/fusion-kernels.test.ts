@@ -4,24 +4,9 @@
 // sizes below, at and above their 4-lane, 8-pixel, 4-row and 16-float tiles, outputs prefilled with
 // the never-written sentinel and followed by a guard zone.
 
-import test, { type ExecutionContext } from "ava";
+import test from "ava";
 import { assertClose } from "./helpers/close.js";
-import { Arena, values, wasm } from "./helpers/wasm.js";
-
-/** Runs `body` with an arena; every output it registers must be written where expected and its guard intact. */
-function withArena(t: ExecutionContext, body: (a: Arena, outputs: Array<[number, number, string, number[]?]>) => void): void {
-  const a = new Arena();
-  const outputs: Array<[number, number, string, number[]?]> = [];
-  try {
-    body(a, outputs);
-    for (const [ptr, len, what, unwritten = []] of outputs) {
-      t.deepEqual(a.unwritten(ptr, len), unwritten, `${what}: unwritten elements`);
-      t.true(a.guardIntact(ptr, len), `${what}: wrote past the end`);
-    }
-  } finally {
-    a.free();
-  }
-}
+import { type Arena, values, wasm, withCheckedArena } from "./helpers/wasm.js";
 
 // ---- f32_gemm_cw ----
 
@@ -49,7 +34,7 @@ test("f32_gemm_cw: y[o, p] = act(b[o] + Σ_k w[o, k]·x[k, p]) for every row ran
       for (const pixels of [1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33, 64]) {
         for (const [bias, relu] of [[true, true], [false, false]] as const) {
           for (const [begin, end] of rowRanges(m)) {
-            withArena(t, (a, outs) => {
+            withCheckedArena(t, (a, outs) => {
               const what = `m=${m} k=${k} pixels=${pixels} bias=${bias} relu=${relu} rows [${begin}, ${end})`;
               // rows of x `xStride` floats apart, the last one ending the buffer (its tail vector over-reads the guard)
               const xStride = pixels + (k & 1) * 3;
@@ -92,7 +77,7 @@ const HW = [1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 20, 31, 33, 64, 67];
 test("f32_gavgpool2_cw: y[p] = mean(x[p] + r[p]) of every plane, each sum rounded to float32 first", (t) => {
   for (const hw of HW) {
     for (const planes of [1, 3]) {
-      withArena(t, (a, outs) => {
+      withCheckedArena(t, (a, outs) => {
         const x = values(planes * hw, hw), r = values(planes * hw, hw + 100).map((v) => -v * 0.75);
         const y = a.fresh(planes);
         wasm.f32_gavgpool2_cw(a.put(x), a.put(r), planes, hw, y);
@@ -122,7 +107,7 @@ function moments(v: ArrayLike<number>): [number, number] {
 test("f32_gmoments_cw: mean and M2 (so the biased variance M2 / H·W) of every plane, accurate where the mean dwarfs the spread", (t) => {
   for (const hw of [...HW, 1000, 1023, 1024, 1025, 3136, 1000003]) {
     for (const offset of [0, 1000]) {
-      withArena(t, (a, outs) => {
+      withCheckedArena(t, (a, outs) => {
         const planes = 3;
         // plane 1 is offset + a spread of 0.001: the one-pass Σx²/n − mean² would lose every digit of its
         // variance, and the mean's own rounding (half an ulp of 1000, squared) is 1e-3 of it unless the
@@ -145,7 +130,7 @@ test("f32_gmoments_cw: mean and M2 (so the biased variance M2 / H·W) of every p
 });
 
 test("f32_gmoments_cw: one value gives variance 0; NaN and infinities give NaN as PyTorch's GroupNorm", (t) => {
-  withArena(t, (a, outs) => {
+  withCheckedArena(t, (a, outs) => {
     const hw = 21;
     const x = values(4 * hw, 9);
     x[hw + 20] = NaN; // plane 1's scalar tail
@@ -158,7 +143,7 @@ test("f32_gmoments_cw: one value gives variance 0; NaN and infinities give NaN a
     t.true(Number.isFinite(v[0]) && v[0] > 0);
     t.true(v.slice(1).every(Number.isNaN), `variances ${v}`);
   });
-  withArena(t, (a, outs) => {
+  withCheckedArena(t, (a, outs) => {
     const mean = a.fresh(2), variance = a.fresh(2);
     wasm.f32_gmoments_cw(a.put([3.25, -7.5]), 2, 1, mean, variance);
     outs.push([mean, 2, "mean hw=1"], [variance, 2, "var hw=1"]);

@@ -276,4 +276,16 @@ test("foldBatchNormExact folds ordinary batch norms, and keeps the affine apart 
     t.is(f.weight, weights, `${what}: the layer's own weights`);
     t.deepEqual(Array.from(f.bias), [0, 0], `${what}: bias 0`);
   }
+  // the affine kept apart is PyTorch's: α = (1/√(var + eps))·γ in float32 steps, β = bias − mean·α
+  // rounded once (torch 1.13: BatchNorm2d with these values gives β, i.e. y at x = 0, −2.99997e38)
+  const f = Math.fround, huge = { ...bn([3e38, 1], [0.25, 1]), "bn.bias": Float32Array.from([3e38, 0.5]), "bn.running_mean": Float32Array.from([1, 0.25]) };
+  const alpha = f(f(1 / f(Math.sqrt(f(0.25 + f(1e-5))))) * f(3e38)); // ≈ 6e38: overflows to +∞
+  const over = foldBatchNormExact(w, undefined, huge, "bn.").after!;
+  t.is(alpha, Infinity);
+  t.deepEqual([over.scale[0], over.shift[0]], [Infinity, -Infinity], "α overflowed: β = bias − mean·∞");
+  const near = foldBatchNormExact(w, undefined, { ...huge, "bn.running_var": Float32Array.from([1, 1]), "bn.running_mean": Float32Array.from([2, 0.25]) }, "bn.").after!;
+  const a1 = f(f(1 / f(Math.sqrt(f(1 + f(1e-5))))) * f(3e38));
+  t.is(near.scale[0], a1);
+  t.is(near.shift[0], f(f(3e38) - 2 * a1), "mean·α = 6e38 overflows float32, bias − mean·α does not");
+  t.true(Number.isFinite(near.shift[0]) && near.shift[0] < -2.9e38);
 });

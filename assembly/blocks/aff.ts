@@ -3,17 +3,22 @@
 // stages of parts/ms-cam.ts. x + r is never stored: the pool sums it plane by plane and the fused
 // pass strip by strip. x and r are read from memory twice each, y written once.
 
+import { LAYOUT_NHWC } from "../../bindings/constants";
 import { Call } from "../call";
 import { FUSION_AFF, fusionPlan, fusionRun, MSCAM } from "../parts/ms-cam";
+import { fusionPlanNhwc, fusionRunNhwc } from "../parts/ms-cam-nhwc";
 
 /** AFF's constants (bindings/blocks/aff.ts): the layout and the attention's record. */
 @unmanaged class AFFParams { layout: i32; att: usize; }
 
 export function aff_plan(params: usize, call: usize): void {
-  fusionPlan(changetype<MSCAM>(changetype<AFFParams>(params).att), changetype<Call>(call), FUSION_AFF);
+  const p = changetype<AFFParams>(params), att = changetype<MSCAM>(p.att), k = changetype<Call>(call);
+  if (p.layout == LAYOUT_NHWC) fusionPlanNhwc(att, k, FUSION_AFF);
+  else fusionPlan(att, k, FUSION_AFF);
 }
 
 export function aff_run(params: usize, call: usize, stage: i32, begin: i32, end: i32): void {
-  const att = changetype<MSCAM>(changetype<AFFParams>(params).att);
-  fusionRun(att, att, changetype<Call>(call), FUSION_AFF, stage, begin, end);
+  const p = changetype<AFFParams>(params), att = changetype<MSCAM>(p.att), k = changetype<Call>(call);
+  if (p.layout == LAYOUT_NHWC) fusionRunNhwc(att, att, k, FUSION_AFF, stage, begin, end);
+  else fusionRun(att, att, k, FUSION_AFF, stage, begin, end);
 }

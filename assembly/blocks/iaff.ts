@@ -5,17 +5,23 @@
 // forward): the bindings point the second record's global weights at one or the other.
 // x and r are read from memory three times each, xi written and read once, y written once.
 
+import { LAYOUT_NHWC } from "../../bindings/constants";
 import { Call } from "../call";
 import { FUSION_IAFF, fusionPlan, fusionRun, MSCAM } from "../parts/ms-cam";
+import { fusionPlanNhwc, fusionRunNhwc } from "../parts/ms-cam-nhwc";
 
 /** iAFF's constants (bindings/blocks/iaff.ts): the layout and the records of its two MS-CAMs. */
 @unmanaged class IAFFParams { layout: i32; att: usize; att2: usize; }
 
 export function iaff_plan(params: usize, call: usize): void {
-  fusionPlan(changetype<MSCAM>(changetype<IAFFParams>(params).att), changetype<Call>(call), FUSION_IAFF);
+  const p = changetype<IAFFParams>(params), att = changetype<MSCAM>(p.att), k = changetype<Call>(call);
+  if (p.layout == LAYOUT_NHWC) fusionPlanNhwc(att, k, FUSION_IAFF);
+  else fusionPlan(att, k, FUSION_IAFF);
 }
 
 export function iaff_run(params: usize, call: usize, stage: i32, begin: i32, end: i32): void {
   const p = changetype<IAFFParams>(params);
-  fusionRun(changetype<MSCAM>(p.att), changetype<MSCAM>(p.att2), changetype<Call>(call), FUSION_IAFF, stage, begin, end);
+  const att = changetype<MSCAM>(p.att), att2 = changetype<MSCAM>(p.att2), k = changetype<Call>(call);
+  if (p.layout == LAYOUT_NHWC) fusionRunNhwc(att, att2, k, FUSION_IAFF, stage, begin, end);
+  else fusionRun(att, att2, k, FUSION_IAFF, stage, begin, end);
 }

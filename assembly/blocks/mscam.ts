@@ -2,17 +2,22 @@
 // y = x·σ(L(x) + G(x)), the stages of parts/ms-cam.ts. x is read from memory twice (the global
 // pool, the fused pass), y written once.
 
+import { LAYOUT_NHWC } from "../../bindings/constants";
 import { Call } from "../call";
 import { FUSION_MSCAM, fusionPlan, fusionRun, MSCAM } from "../parts/ms-cam";
+import { fusionPlanNhwc, fusionRunNhwc } from "../parts/ms-cam-nhwc";
 
 /** MS-CAM's constants (bindings/blocks/mscam.ts): the layout and the attention's record. */
 @unmanaged class MSCAMParams { layout: i32; att: usize; }
 
 export function mscam_plan(params: usize, call: usize): void {
-  fusionPlan(changetype<MSCAM>(changetype<MSCAMParams>(params).att), changetype<Call>(call), FUSION_MSCAM);
+  const p = changetype<MSCAMParams>(params), att = changetype<MSCAM>(p.att), k = changetype<Call>(call);
+  if (p.layout == LAYOUT_NHWC) fusionPlanNhwc(att, k, FUSION_MSCAM);
+  else fusionPlan(att, k, FUSION_MSCAM);
 }
 
 export function mscam_run(params: usize, call: usize, stage: i32, begin: i32, end: i32): void {
-  const att = changetype<MSCAM>(changetype<MSCAMParams>(params).att);
-  fusionRun(att, att, changetype<Call>(call), FUSION_MSCAM, stage, begin, end);
+  const p = changetype<MSCAMParams>(params), att = changetype<MSCAM>(p.att), k = changetype<Call>(call);
+  if (p.layout == LAYOUT_NHWC) fusionRunNhwc(att, att, k, FUSION_MSCAM, stage, begin, end);
+  else fusionRun(att, att, k, FUSION_MSCAM, stage, begin, end);
 }

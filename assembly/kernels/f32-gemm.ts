@@ -72,7 +72,7 @@ export function f32_gemm_pack_nt(b: usize, n: i32, k: i32, packed: usize, begin:
 }
 
 /** Stores the first `cols` (1..8) columns of a tile row, v0 and v1 its 8 values. */
-@inline function storeRow(c: usize, v0: v128, v1: v128, cols: i32): void {
+@inline export function storeRow(c: usize, v0: v128, v1: v128, cols: i32): void {
   if (cols >= NR) {
     v128.store(c, v0);
     v128.store(c, v1, 16);

@@ -2,7 +2,9 @@
 // 2009.14082; YimianDai/open-aff aff_pytorch/aff_net/fusion.py `MS_CAM`, `AFF`, `iAFF`), shared by
 // the MS-CAM, AFF and iAFF blocks: w(v) = σ(L(v) + G(v)) with the local branch
 // L(v) = conv(relu(conv(v))) per pixel (1×1 C → I → C) and the global branch G the same on GAP(v),
-// every batch norm folded into the conv before it at create (bindings/parts/ms-cam.ts).
+// every batch norm folded into the conv before it at create (bindings/parts/ms-cam.ts), or, where
+// that fold is not exact (a NaN or ±Inf scale, folded weights that overflow), kept as the conv's
+// own weights and the batch norm's affine applied after its sum, as PyTorch computes it.
 //   MS-CAM  y = x·w(x)
 //   AFF     y = 2·x·w + 2·r·(1 − w),  w = w(x + r)
 //   iAFF    xi = x·w1 + r·(1 − w1), w1 = w(x + r);  y = x·w2 + r·(1 − w2), w2 = w'(xi)
@@ -23,6 +25,7 @@
 // x and r. x and r are read three times (pool, pass 1, pass 2), xi written and read once; storing
 // xi instead of recomputing the first stage saves its 2·C·I multiply-adds per pixel, which cost
 // far more than the C floats per pixel xi takes to write and read back.
+// These are the NCHW stages; parts/ms-cam-nhwc.ts has the NHWC ones (the same record and global branch).
 
 import { Call } from "../call";
 import { f32_dense } from "../kernels/f32-dense";
@@ -30,17 +33,21 @@ import { blockWidth } from "../kernels/f32-conv2d";
 import { gemmRows, gemmTable } from "../kernels/f32-gemm-cw";
 import { meansOfTiles, planeMean, planeMeanOfSum, planeSum } from "../kernels/f32-gpool";
 import { MixQ, MixQ2, MulQ, RowsAreChannels, scaleRows } from "../kernels/f32-vscale";
-import { f32_vrelu, f32_vsigmoid } from "../kernels/f32-vunary";
+import { f32_vaffineRows, f32_vrelu, f32_vsigmoid } from "../kernels/f32-vunary";
 
 /**
  * One MS-CAM's constants (bindings/parts/ms-cam.ts): C, I, the local convs W1 [I, C] and W2 [C, I]
- * packed by f32_conv2d_pack with their biases, the global convs [I, C] and [C, I] row-major with
- * theirs (every batch norm folded in).
+ * with their biases (packed by f32_conv2d_pack in NCHW, in panels of 8 outputs for f32-gemm-nhwc.ts
+ * in NHWC), the global convs [I, C] and [C, I] row-major with theirs (every batch norm folded in);
+ * then per conv the affine (scale, shift) of a batch norm that could not be folded into it (0, 0
+ * where it was).
  */
 @unmanaged export class MSCAM {
   c: i32; i: i32;
   local1: usize; local1Bias: usize; local2: usize; local2Bias: usize;
   global1: usize; global1Bias: usize; global2: usize; global2Bias: usize;
+  local1Scale: usize; local1Shift: usize; local2Scale: usize; local2Shift: usize;
+  global1Scale: usize; global1Shift: usize; global2Scale: usize; global2Shift: usize;
 }
 
 /** Which block the stages compute. */
@@ -51,12 +58,12 @@ const STRIP = 64;
 /** Pixels per work item of the fused pass. */
 const TILE = 8 * STRIP;
 
-// regions
-const POOLED = 0, HIDDEN = 1, GB = 2, TABLE = 3, STRIPS = 4, H = 5, L = 6, XI = 7, PARTIAL = 8;
-// what the fused pass writes: x·w (MS-CAM), 2·x·w + 2·r·(1 − w) (AFF), x·w + r·(1 − w) (iAFF)
-const OUT_MUL = 0, OUT_MIX2 = 1, OUT_MIX = 2;
-// stages
-const TABLES = 0, POOL = 1, GLOBAL = 2, PASS = 3, GLOBAL2 = 4, PASS2 = 5;
+// regions (POOLED, HIDDEN, GB also parts/ms-cam-nhwc.ts's)
+export const POOLED = 0, HIDDEN = 1, GB = 2;
+const TABLE = 3, STRIPS = 4, H = 5, L = 6, XI = 7, PARTIAL = 8;
+// stages (POOL … PASS2 also parts/ms-cam-nhwc.ts's)
+const TABLES = 0;
+export const POOL = 1, GLOBAL = 2, PASS = 3, GLOBAL2 = 4, PASS2 = 5;
 
 @inline function tilesOf(hw: i32): i32 { return (hw + TILE - 1) / TILE; }
 
@@ -65,9 +72,7 @@ export function fusionPlan(a: MSCAM, k: Call, mode: i32): void {
   const n = k.n, hw = k.h * k.w, c = <u64>a.c, i = <u64>a.i;
   const items = n * tilesOf(hw);
   k.begin();
-  k.region(POOLED, <u64>n * c);
-  k.region(HIDDEN, <u64>n * i);
-  k.region(GB, <u64>n * c);
+  globalRegions(k, n, c, i);
   k.region(TABLE, c > i ? c : i); // row r of a strip (v's or h's) at r·STRIP floats
   k.region(STRIPS, <u64>items * c * STRIP);
   k.region(H, <u64>items * i * STRIP);
@@ -75,12 +80,24 @@ export function fusionPlan(a: MSCAM, k: Call, mode: i32): void {
   k.region(XI, mode == FUSION_IAFF ? <u64>n * c * <u64>hw : 0);
   k.region(PARTIAL, mode == FUSION_IAFF ? <u64>items * c : 0);
   k.stage(TABLES, 1);
-  k.stage(POOL, n * a.c);
-  k.stage(GLOBAL, n);
-  k.stage(PASS, items);
+  fusionStages(k, mode, n * a.c, items);
+}
+
+/** The global branch's regions, the same in either layout: the pooled rows [N, C], the hidden [N, I], G + bias [N, C]. */
+export function globalRegions(k: Call, n: i32, c: u64, i: u64): void {
+  k.region(POOLED, <u64>n * c);
+  k.region(HIDDEN, <u64>n * i);
+  k.region(GB, <u64>n * c);
+}
+
+/** The stages of `mode` from the pool on, either layout: POOL (poolItems), GLOBAL (an image each), PASS (passItems), iAFF's GLOBAL2, PASS2. */
+export function fusionStages(k: Call, mode: i32, poolItems: i32, passItems: i32): void {
+  k.stage(POOL, poolItems);
+  k.stage(GLOBAL, k.n);
+  k.stage(PASS, passItems);
   if (mode == FUSION_IAFF) {
-    k.stage(GLOBAL2, n);
-    k.stage(PASS2, items);
+    k.stage(GLOBAL2, k.n);
+    k.stage(PASS2, passItems);
   }
 }
 
@@ -99,24 +116,30 @@ export function fusionRun(a: MSCAM, second: MSCAM, k: Call, mode: i32, stage: i3
   } else if (kind == GLOBAL) {
     globalBranch(a, k.at(POOLED), k.at(HIDDEN), k.at(GB), begin, end);
   } else if (kind == PASS) {
-    if (mode == FUSION_MSCAM) fusedPass(a, k, OUT_MUL, k.x, k.y, 0, begin, end);
-    else if (mode == FUSION_AFF) fusedPass(a, k, OUT_MIX2, 0, k.y, 0, begin, end);
-    else fusedPass(a, k, OUT_MIX, 0, k.at(XI), k.at(PARTIAL), begin, end);
+    if (mode == FUSION_MSCAM) fusedPass(a, k, mode, k.x, k.y, 0, begin, end);
+    else if (mode == FUSION_AFF) fusedPass(a, k, mode, 0, k.y, 0, begin, end);
+    else fusedPass(a, k, mode, 0, k.at(XI), k.at(PARTIAL), begin, end);
   } else if (kind == GLOBAL2) {
     meansOfTiles(k.at(PARTIAL), a.c, hw, TILE, k.at(POOLED), begin, end);
     globalBranch(second, k.at(POOLED), k.at(HIDDEN), k.at(GB), begin, end);
   } else {
-    fusedPass(second, k, OUT_MIX, k.at(XI), k.y, 0, begin, end);
+    fusedPass(second, k, FUSION_IAFF, k.at(XI), k.y, 0, begin, end);
   }
 }
 
-/** Images [begin, end): gb[n] = G(pooled[n]) + the local branch's last bias, hidden [N, I] its scratch. */
-function globalBranch(a: MSCAM, pooled: usize, hidden: usize, gb: usize, begin: i32, end: i32): void {
+/**
+ * Images [begin, end): gb[n] = G(pooled[n]) + the local branch's last bias (G alone where that
+ * conv's batch norm is applied after it: the bias goes in before the affine), hidden [N, I] its scratch.
+ */
+export function globalBranch(a: MSCAM, pooled: usize, hidden: usize, gb: usize, begin: i32, end: i32): void {
   const rows = end - begin, c = a.c;
   const h = hidden + (<usize>(begin * a.i) << 2), g = gb + (<usize>(begin * c) << 2);
   f32_dense(pooled + (<usize>(begin * c) << 2), rows, c, a.global1, a.global1Bias, a.i, h);
+  if (a.global1Scale) f32_vaffineRows(h, rows, a.i, a.global1Scale, a.global1Shift);
   f32_vrelu(h, rows * a.i, h);
   f32_dense(h, rows, a.i, a.global2, a.global2Bias, c, g);
+  if (a.global2Scale) f32_vaffineRows(g, rows, c, a.global2Scale, a.global2Shift);
+  if (a.local2Scale) return;
   for (let j = 0; j < rows * c; j++) {
     const at = g + (<usize>j << 2);
     store<f32>(at, load<f32>(at) + load<f32>(a.local2Bias + (<usize>(j % c) << 2)));
@@ -125,11 +148,11 @@ function globalBranch(a: MSCAM, pooled: usize, hidden: usize, gb: usize, begin: 
 
 /**
  * Items [begin, end) (image, tile) of the fused pass of MS-CAM `a` on the conv input v = src (a
- * tensor shaped as x; 0: v = x + r, summed strip by strip): `out` = op(x, r, w) (OUT_*), and when
+ * tensor shaped as x; 0: v = x + r, summed strip by strip): `out` = mixRows' output of `mode`, and when
  * `partial` ≠ 0 the sums of what each item wrote, per channel, into partial [items, C] (iAFF's GAP(xi)). `out` may alias x or r: a strip's inputs are read (by the
  * first conv) before any of its outputs is written, and each output row only reads its own row.
  */
-function fusedPass(a: MSCAM, k: Call, op: i32, src: usize, out: usize, partial: usize, begin: i32, end: i32): void {
+function fusedPass(a: MSCAM, k: Call, mode: i32, src: usize, out: usize, partial: usize, begin: i32, end: i32): void {
   const c = a.c, inner = a.i, hw = k.h * k.w, tiles = tilesOf(hw);
   const x = k.x, r = k.residual;
   const planeBytes = <usize>hw << 2, stripBytes: usize = STRIP << 2;
@@ -146,15 +169,17 @@ function fusedPass(a: MSCAM, k: Call, op: i32, src: usize, out: usize, partial: 
       const off = <usize>img * <usize>c * planeBytes + (<usize>p << 2);
       // the strip of v, packed: its c rows contiguous (read at one stride by the conv, prefetched well)
       packRows(src ? src + off : x + off, src ? 0 : r + off, planeBytes, c, pixels, strip);
-      gemmRows(a.local1, a.local1Bias, true, c, k.at(TABLE), strip, h, stripBytes, pixels, inner, 0, inner);
+      // a batch norm kept apart (a.local*Scale ≠ 0) applies after the conv's sum and bias
+      const post1 = a.local1Scale != 0, post2 = a.local2Scale != 0;
+      gemmRows(a.local1, a.local1Bias, !post1, c, k.at(TABLE), strip, h, stripBytes, pixels, inner, 0, inner);
+      if (post1) stripAffine(h, 0, inner, pixels, a.local1Scale, a.local1Shift, 0, true);
       for (let co = 0; co < c;) {
         const rows = blockWidth(co, c);
-        gemmRows(a.local2, gb, false, inner, k.at(TABLE), h, l, stripBytes, pixels, c, co, co + rows);
+        gemmRows(a.local2, post2 ? a.local2Bias : gb, false, inner, k.at(TABLE), h, l, stripBytes, pixels, c, co, co + rows);
+        if (post2) stripAffine(l, co, rows, pixels, a.local2Scale, a.local2Shift, gb, false);
         for (let j = 0; j < rows; j++) f32_vsigmoid(l + <usize>j * stripBytes, pixels, l + <usize>j * stripBytes);
         const at = off + <usize>co * planeBytes;
-        if (op == OUT_MUL) scaleRows<MulQ, RowsAreChannels>(x + at, out + at, 0, planeBytes, pixels, 1, 0, l, stripBytes, 0, rows);
-        else if (op == OUT_MIX2) scaleRows<MixQ2, RowsAreChannels>(x + at, out + at, r + at, planeBytes, pixels, 1, 0, l, stripBytes, 0, rows);
-        else scaleRows<MixQ, RowsAreChannels>(x + at, out + at, r + at, planeBytes, pixels, 1, 0, l, stripBytes, 0, rows);
+        mixRows(mode, x + at, out + at, r + at, planeBytes, pixels, l, stripBytes, rows);
         if (partial) {
           for (let j = 0; j < rows; j++) {
             const pc = part + (<usize>(co + j) << 2);
@@ -163,6 +188,38 @@ function fusedPass(a: MSCAM, k: Call, op: i32, src: usize, out: usize, partial: 
         }
         co += rows;
       }
+    }
+  }
+}
+
+/**
+ * Rows [0, rows) (rowStride bytes apart in x, out and r, rowLen floats each) of out = x·w
+ * (FUSION_MSCAM), 2·x·w + 2·r·(1 − w) (FUSION_AFF) or x·w + r·(1 − w) (FUSION_IAFF), row i with
+ * its own row of w at w + i·wStride: the output of the fused pass in either layout (NCHW rows are
+ * channels of a strip, NHWC rows pixels).
+ */
+export function mixRows(mode: i32, x: usize, out: usize, r: usize, rowStride: usize, rowLen: i32, w: usize, wStride: usize, rows: i32): void {
+  if (mode == FUSION_MSCAM) scaleRows<MulQ, RowsAreChannels>(x, out, 0, rowStride, rowLen, 1, 0, w, wStride, 0, rows);
+  else if (mode == FUSION_AFF) scaleRows<MixQ2, RowsAreChannels>(x, out, r, rowStride, rowLen, 1, 0, w, wStride, 0, rows);
+  else scaleRows<MixQ, RowsAreChannels>(x, out, r, rowStride, rowLen, 1, 0, w, wStride, 0, rows);
+}
+
+/**
+ * Rows j < rows of a strip (STRIP floats apart, `pixels` each) hold channels o0 + j:
+ * v = (v·scale[o] + shift[o]) (+ add[o] where add ≠ 0), then a ReLU when `relu` (a batch norm
+ * that was not folded into the conv before it, then what PyTorch does next: the ReLU, or the sum
+ * with the global branch).
+ */
+function stripAffine(v: usize, o0: i32, rows: i32, pixels: i32, scale: usize, shift: usize, add: usize, relu: bool): void {
+  const bytes = <usize>(pixels + 3 & ~3) << 2; // the strip's rows are STRIP floats: whole vectors stay inside
+  for (let j = 0; j < rows; j++, v += STRIP << 2) {
+    const o = <usize>(o0 + j) << 2;
+    const s = v128.load32_splat(scale + o), t = v128.load32_splat(shift + o);
+    const g = add ? v128.load32_splat(add + o) : f32x4.splat(0);
+    for (let i: usize = 0; i < bytes; i += 16) {
+      let u = f32x4.add(f32x4.mul(v128.load(v + i), s), t);
+      if (add) u = f32x4.add(u, g);
+      v128.store(v + i, relu ? f32x4.max(u, f32x4.splat(0)) : u);
     }
   }
 }

@@ -24,6 +24,7 @@ const IAFF: BlockDef<IAFFOptions, IAFFConfig> = {
   name: "iAFF",
   optionKeys: [...MSCAM_OPTION_KEYS, "secondGlobal"],
   inputs: 2,
+  layouts: ["nchw", "nhwc"],
   parse: (o) => ({ ...parseMSCAM("iAFF", o), secondGlobal: oneOf("iAFF", "secondGlobal", o.secondGlobal, SECOND_GLOBALS, "global_att2") }),
   // global_att2.* are required in both modes: the official state_dict has them
   weights: (g) => [...msCamWeights(g, "local_att", "global_att"), ...msCamWeights(g, "local_att2", "global_att2")],

@@ -35,10 +35,11 @@ function parseShuffleAttention(o: ShuffleAttentionOptions): Omit<ShuffleAttentio
 const SHUFFLE_ATTENTION: BlockDef<ShuffleAttentionOptions, ShuffleAttentionConfig> = {
   name: "ShuffleAttention",
   optionKeys: ["channels", "groups"],
+  layouts: ["nchw", "nhwc"],
   parse: parseShuffleAttention,
   weights: (g) => [...PARAMS.map((key) => ({ key, shape: [1, g.half, 1, 1] })), { key: "gn.weight", shape: [g.half] }, { key: "gn.bias", shape: [g.half] }],
   params: (g, pack) => [i32(layoutCode(g.layout)), i32(g.channels), i32(g.half), ...[...PARAMS, "gn.weight", "gn.bias"].map((key) => i32(pack.ptr(key)))],
-  // an output plane is another plane's input: y is never written over x
+  // an output channel is another channel's input: y is never written over x
   inPlace: () => false,
   entry: (wasm) => ({ plan: wasm.shuffle_attention_plan, run: wasm.shuffle_attention_run }),
 };

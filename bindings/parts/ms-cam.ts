@@ -1,13 +1,15 @@
 // MS-CAM's options, weights and record (assembly/parts/ms-cam.ts computes it), shared by MS-CAM, AFF
 // and iAFF (Dai et al., arXiv 2009.14082; YimianDai/open-aff aff_pytorch/aff_net/fusion.py): the local
 // branch `local_att` = conv 1×1 C → I (0), BN (1), ReLU, conv 1×1 I → C (3), BN (4), and the global
-// branch `global_att` = GAP, conv (1), BN (2), ReLU, conv (4), BN (5); each BN folded into its conv.
+// branch `global_att` = GAP, conv (1), BN (2), ReLU, conv (4), BN (5); each BN folded into its conv
+// (or, where that is not exact, applied after it: batchnorm.ts foldBatchNormExact). The local convs
+// are packed for the layout's kernel: f32_conv2d_pack's blocks (NCHW) or panels of 8 outputs (NHWC).
 
 import type { StagedEntry } from "../abi.js";
 import type { ExciteExports } from "../abi.js";
-import { batchNormSpecs, foldBatchNorm } from "../batchnorm.js";
+import { batchNormSpecs, foldBatchNormExact } from "../batchnorm.js";
 import { type BlockDef, layoutCode } from "../block.js";
-import type { Conv } from "../conv-params.js";
+import { type Conv, foldedConvWeights, postScaleKey, postShiftKey } from "../conv-params.js";
 import { type Fields, i32, record } from "../params.js";
 import { type Layout, positiveInt } from "../validate.js";
 import type { WeightPack, Weights, WeightSpec } from "../weights.js";
@@ -59,24 +61,41 @@ const layers = (local: string, global: string) => [
 ] as const;
 
 /**
- * The branches with their BNs folded, written into `out` under the conv's keys, and the local convs
- * to pack for f32-gemm-cw.ts (the global ones stay row-major for f32-dense.ts).
+ * w [n][k] in panels of 8 rows, [⌈n/8⌉][k][8] (zero past row n − 1): f32_gemm_pack_nt's layout
+ * (assembly/kernels/f32-gemm.ts), the weights of f32-gemm-nhwc.ts.
+ */
+export function gemmPanels(w: Float32Array, n: number, k: number): Float32Array {
+  const out = new Float32Array(Math.ceil(n / 8) * k * 8);
+  for (let j = 0; j < n; j++) for (let i = 0; i < k; i++) out[(j >> 3) * k * 8 + i * 8 + (j & 7)] = w[j * k + i];
+  return out;
+}
+
+/**
+ * The branches with their BNs folded (or kept apart, with their affine, where folding is not
+ * exact), written into `out` under the conv's keys, and the local convs to pack for f32-gemm-cw.ts
+ * in NCHW (in NHWC they are packed here, in panels for f32-gemm-nhwc.ts; the global ones stay
+ * row-major for f32-dense.ts).
  */
 export function foldMSCAM(g: MSCAMConfig, w: Weights, local: string, global: string, out: Weights): Conv[] {
   for (const [conv, bn] of layers(local, global)) {
-    const f = foldBatchNorm(w[`${conv}.weight`], w[`${conv}.bias`], w, bn);
-    out[`${conv}.weight`] = f.weight;
-    out[`${conv}.bias`] = f.bias;
+    Object.assign(out, foldedConvWeights(`${conv}.weight`, `${conv}.bias`, foldBatchNormExact(w[`${conv}.weight`], w[`${conv}.bias`], w, bn)));
   }
-  return [
+  const convs: Conv[] = [
     { cin: g.channels, cout: g.inner, kh: 1, kw: 1, weight: `${local}.0.weight` },
     { cin: g.inner, cout: g.channels, kh: 1, kw: 1, weight: `${local}.3.weight` },
   ];
+  if (g.layout === "nchw") return convs;
+  for (const c of convs) out[c.weight] = gemmPanels(out[c.weight], c.cout, c.cin);
+  return [];
 }
 
 /** The MSCAM record (assembly/parts/ms-cam.ts), field for field, of the branches under `local` and `global` in `pack`. */
 export function msCamRecord(g: MSCAMConfig, pack: WeightPack, local: string, global: string): Fields {
-  return [i32(g.channels), i32(g.inner), ...layers(local, global).flatMap(([conv]) => [i32(pack.ptr(`${conv}.weight`)), i32(pack.ptr(`${conv}.bias`))])];
+  const convs = layers(local, global).map(([conv]) => `${conv}.weight`);
+  return [
+    i32(g.channels), i32(g.inner), ...convs.flatMap((weight) => [i32(pack.ptr(weight)), i32(pack.ptr(weight.replace(/weight$/, "bias")))]),
+    ...convs.flatMap((weight) => [i32(pack.ptr(postScaleKey(weight))), i32(pack.ptr(postShiftKey(weight)))]),
+  ];
 }
 
 /** The definition of a block of one MS-CAM under local_att, global_att (MS-CAM itself, AFF), its record { layout, att }. */
@@ -84,6 +103,7 @@ export const singleMSCAMDef = (name: string, inputs: 1 | 2, entry: (wasm: Excite
   name,
   optionKeys: MSCAM_OPTION_KEYS,
   inputs,
+  layouts: ["nchw", "nhwc"],
   parse: (o) => parseMSCAM(name, o),
   weights: (g) => msCamWeights(g, "local_att", "global_att"),
   prepare: (g, w) => {

@@ -987,6 +987,12 @@ def poison_block_cases():
                                    'useMlp': False}, [2, 20, 7, 5], suffix='_feat_size_4x3')
     poison_cases('gather_excite', {'channels': 6, 'extent': 2, 'addMaxpool': True}, [2, 6, 9, 7],
                  suffix='_extent2_add_maxpool', weights=False)
+    # MS-CAM, AFF, iAFF (two inputs: x and residual poisoned alike), shuffle attention
+    for b in ('mscam', 'aff', 'iaff'):
+        poison_cases(b, {'channels': 20}, [2, 20, 7, 5])
+    poison_cases('iaff', {'channels': 20, 'secondGlobal': 'global_att'}, [2, 20, 7, 5],
+                 suffix='_second_global_att', weights=False)
+    poison_cases('shuffle_attention', {'channels': 20, 'groups': 2}, [2, 20, 7, 5])
 
 
 poison_block_cases()

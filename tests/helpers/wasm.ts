@@ -92,6 +92,24 @@ export function withArena<T>(body: (a: Arena) => T): T {
   }
 }
 
+/** An output a kernel test checks: its pointer, length, name, and the elements that must stay unwritten. */
+export type CheckedOutput = [number, number, string, number[]?];
+
+/**
+ * withArena for kernel tests: every output `body` registers must be written except where listed,
+ * and its guard intact.
+ */
+export function withCheckedArena(t: ExecutionContext, body: (a: Arena, outputs: CheckedOutput[]) => void): void {
+  withArena((a) => {
+    const outputs: CheckedOutput[] = [];
+    body(a, outputs);
+    for (const [ptr, len, what, unwritten = []] of outputs) {
+      t.deepEqual(a.unwritten(ptr, len), unwritten, `${what}: unwritten elements`);
+      t.true(a.guardIntact(ptr, len), `${what}: wrote past the end`);
+    }
+  });
+}
+
 /**
  * Asserts that the `length` floats at ptr were all written and that nothing was written past them
  * (past `room` floats, for kernels allowed to write whole vectors past the end); returns them.
