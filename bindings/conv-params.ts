@@ -1,7 +1,9 @@
 // Convolutions inside blocks: their weights packed once, at create, in the layout of the module's
 // conv kernel (f32_conv2d_pack in assembly/kernels/f32-conv2d.ts: blocks of 4 output channels
-// interleaved), and their constants as a ConvParams record (that file's @unmanaged class).
+// interleaved, or f32_winograd_f43_pack's transformed weights for a Winograd convolution), and
+// their constants as a ConvParams record (that file's @unmanaged class).
 
+import type { ExciteExports } from "./abi.js";
 import { EPILOGUE_NONE } from "./constants.js";
 import type { Heap } from "./memory.js";
 import { type Fields, i32 } from "./params.js";
@@ -28,32 +30,87 @@ export interface Conv {
   /** A per-input-channel affine + ReLU applied as the input is read (bn + relu in front): scale and shift keys. */
   readonly preScale?: string;
   readonly preShift?: string;
+  /**
+   * Keep PyTorch's pattern of NaN and ±Inf in the output (no Winograd, whose transforms spread a
+   * non-finite input over every 4×4 output tile whose 6×6 patch holds it). Inside the blocks a
+   * non-finite input reaches every output through their pooled gates anyway; kernels.conv2d sets it.
+   */
+  readonly exactNonFinite?: boolean;
 }
 
 /** Taps per output channel. */
 const kdim = (c: Conv): number => (c.cin / (c.groups ?? 1)) * c.kh * c.kw;
+
+const pairOf = (v: number | readonly [number, number] | undefined, fallback: number): readonly [number, number] => (v === undefined ? [fallback, fallback] : typeof v === "number" ? [v, v] : v);
+
+/** Which convolutions run as Winograd: "auto" (winogradPays), "always" (every one that can, exactNonFinite or not), "never". */
+export type WinogradPolicy = "auto" | "always" | "never";
+let winogradPolicy: WinogradPolicy = "auto";
+
+/**
+ * For tests and measurements, not the public API: the policy of the convolutions of blocks (and
+ * kernels.conv2d calls) created from now on; returns the previous one.
+ */
+export function setWinogradPolicy(policy: WinogradPolicy): WinogradPolicy {
+  const previous = winogradPolicy;
+  winogradPolicy = policy;
+  return previous;
+}
+
+/** Whether `c` can run as F(4×4, 3×3) Winograd (assembly/kernels/f32-conv3x3-winograd.ts): 3×3, stride 1, dilation 1, padding 1, one group. */
+function winogradFits(c: Conv): boolean {
+  const [sh, sw] = pairOf(c.stride, 1), [dh, dw] = pairOf(c.dilation, 1), [ph, pw] = c.padding ?? [0, 0];
+  return c.kh === 3 && c.kw === 3 && sh === 1 && sw === 1 && dh === 1 && dw === 1 && ph === 1 && pw === 1 && (c.groups ?? 1) === 1;
+}
+
+/**
+ * The rule: Winograd where it is faster than the direct convolution. It depends on the channels
+ * only (the weights are transformed at create, before any input shape is known), so convolutions
+ * of one geometry always agree (blocks share their regions). The transforms cost about as much
+ * per tile as a product of 4–8 channels; measured (bench-free script, 1 thread, 56×56 and 28×28):
+ * … (filled in below by the measurements).
+ */
+function winogradPays(c: Conv): boolean {
+  return Math.min(c.cin, c.cout) >= 16;
+}
+
+/** Whether `c` runs as Winograd under the current policy. */
+export function usesWinograd(c: Conv): boolean {
+  return winogradPolicy !== "never" && winogradFits(c) && (winogradPolicy === "always" || (!c.exactNonFinite && winogradPays(c)));
+}
+
+/** Floats of c's packed weights. */
+export function packedFloats(c: Conv): number {
+  return usesWinograd(c) ? 36 * Math.ceil(c.cout / 4) * 4 * c.cin : c.cout * kdim(c);
+}
+
+/** Packs c's PyTorch weights at module address `raw` into `dst` (packedFloats(c) floats). */
+export function packConv(wasm: ExciteExports, c: Conv, raw: number, dst: number): void {
+  if (usesWinograd(c)) wasm.f32_winograd_f43_pack(raw, c.cin, c.cout, dst);
+  else wasm.f32_conv2d_pack(raw, c.cout, kdim(c), c.groups ?? 1, dst);
+}
 
 /**
  * The ConvParams record of `c`, field for field as assembly/kernels/f32-conv2d.ts declares it; its
  * weights' addresses from `weights` (a block's WeightPack, or any key → address map).
  */
 export function convRecord(c: Conv, weights: Pick<WeightPack, "ptr">): Fields {
-  const pair = (v: number | readonly [number, number] | undefined, fallback: number) => (v === undefined ? [fallback, fallback] : typeof v === "number" ? [v, v] : v);
-  const [sh, sw] = pair(c.stride, 1), [dh, dw] = pair(c.dilation, 1), [ph, pw] = c.padding ?? [0, 0];
+  const [sh, sw] = pairOf(c.stride, 1), [dh, dw] = pairOf(c.dilation, 1), [ph, pw] = c.padding ?? [0, 0];
   const at = (key: string | undefined) => (key === undefined ? 0 : weights.ptr(key));
   return [
     i32(c.cin), i32(c.cout), i32(c.kh), i32(c.kw), i32(sh), i32(sw), i32(dh), i32(dw), i32(ph), i32(pw),
     i32(c.groups ?? 1), i32(c.epilogue ?? EPILOGUE_NONE), i32(at(c.weight)), i32(at(c.bias)), i32(at(c.preScale)), i32(at(c.preShift)),
+    i32(usesWinograd(c)),
   ];
 }
 
 /** A WeightPack of `weights` in which the weights of `convs` are packed for the conv kernel. */
 export function packWeights(heap: Heap, weights: Weights, convs: readonly Conv[]): WeightPack {
-  const pack = new WeightPack(heap, weights);
+  const pack = new WeightPack(heap, weights, new Map(convs.map((c) => [c.weight, packedFloats(c)])));
   try {
     for (const c of convs) {
       const src = heap.upload(weights[c.weight]);
-      heap.wasm.f32_conv2d_pack(src, c.cout, kdim(c), c.groups ?? 1, pack.ptr(c.weight));
+      packConv(heap.wasm, c, src, pack.ptr(c.weight));
       heap.free(src);
     }
   } catch (err) {

@@ -39,10 +39,13 @@ const CHUNK_WEIGHT_BYTES: i32 = 128 << 10;
  * bindings/conv-params.ts writes them). Weights [cout, cin/groups, kh, kw] packed by
  * f32_conv2d_pack; bias [cout] or 0. With preScale ≠ 0 the convolution sees
  * relu(x·preScale[c] + preShift[c]) (zero padding applied after): a batch norm + ReLU in front.
+ * With winograd ≠ 0 (a 3×3, stride 1, padding 1 convolution chosen by bindings/conv-params.ts)
+ * the weights are f32_winograd_f43_pack's and the stages are those of f32-conv3x3-winograd.ts.
  */
 @unmanaged export class ConvParams {
   cin: i32; cout: i32; kh: i32; kw: i32; sh: i32; sw: i32; dh: i32; dw: i32; ph: i32; pw: i32;
   groups: i32; epilogue: i32; weights: usize; bias: usize; preScale: usize; preShift: usize;
+  winograd: i32;
 }
 
 /** Output pixels per row segment of a pointwise convolution read in place (its planes are seen as rows of this many pixels). */

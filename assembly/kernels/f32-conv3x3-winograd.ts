@@ -1,0 +1,293 @@
+// f32-conv3x3-winograd: a 3×3 convolution with stride 1 and padding 1 of NCHW tensors as
+// F(4×4, 3×3) Winograd (f32-winograd-f43.ts), in three stages of independent items:
+// 1. input transform: V = Bᵀ·d·B of every 6×6 patch (tiles of 4×4 outputs, the padding and the
+//    optional relu(x·preScale + preShift) applied as the patch is read), written straight into the
+//    product's layout;
+// 2. the product (f32-winograd-gemm.ts): per image and position ξ of the 36,
+//    M[co, ξ, t] = Σ_ci U[ξ, co, ci]·V[ξ, ci, t];
+// 3. output transform: Y = Aᵀ·M·A of every tile, + bias, then the epilogue (ReLU or sigmoid).
+// Tiles are numbered row-major over the image (t = ty·⌈W/4⌉ + tx) and handled four at a time, a
+// "group", one tile per lane: a group's patches are read row by row, each lane's 6 columns as
+// two v128, and transposed into six vectors over the lanes; the output rows are transposed back.
+//
+// Layouts, per image: V [36][tile blocks][cin][8] (tiles in blocks of 8, the last of 4 when the
+// padded tile count is 4 mod 8), M [⌈cout/4⌉·4][36][tiles], the tile count padded to a whole
+// group (the padding tiles read as zeros and are never stored). Read-outs past a row stay within
+// the 16-byte read pad that follows every allocation (memory.ts): a patch starts one column to the
+// left of its tile and reads at most 4 columns past the row's end; rows outside are not read.
+
+import { EPILOGUE_RELU, EPILOGUE_SIGMOID } from "../../bindings/constants";
+import { madd, storeLanes } from "../simd";
+import { vsigmoid } from "../vmath";
+import { ConvParams } from "./f32-conv2d";
+import { at, bt, POSITIONS, TILE, U_BLOCK } from "./f32-winograd-f43";
+
+/** Groups of 4 tiles per work item of the transform stages. */
+const BAND_GROUPS = 8;
+
+/** Tiles of an image [h, w], padded to whole groups of 4. */
+@inline export function winogradTiles(h: i32, w: i32): i32 {
+  return (((h + TILE - 1) / TILE) * ((w + TILE - 1) / TILE) + 3) & ~3;
+}
+/** Output channels of M and U: cout rounded up to the product's blocks of 4. */
+@inline export function paddedCout(p: ConvParams): i32 { return (p.cout + U_BLOCK - 1) / U_BLOCK * U_BLOCK; }
+@inline function bands(h: i32, w: i32): i32 {
+  const groups = winogradTiles(h, w) >> 2;
+  return (groups + BAND_GROUPS - 1) / BAND_GROUPS;
+}
+
+/** Floats of V for n images [cin, h, w]. */
+export function winogradInputFloats(c: usize, n: i32, h: i32, w: i32): u64 {
+  return <u64>n * <u64>POSITIONS * <u64>changetype<ConvParams>(c).cin * <u64>winogradTiles(h, w);
+}
+/** Floats of M for n images. */
+export function winogradProductFloats(c: usize, n: i32, h: i32, w: i32): u64 {
+  return <u64>n * <u64>POSITIONS * <u64>paddedCout(changetype<ConvParams>(c)) * <u64>winogradTiles(h, w);
+}
+/** Work items of the input transform: (image, input channel, band of groups). */
+export function winogradInputItems(c: usize, n: i32, h: i32, w: i32): i32 {
+  return h > 0 && w > 0 ? n * changetype<ConvParams>(c).cin * bands(h, w) : 0;
+}
+/** Work items of the output transform: (image, output channel, band of groups). */
+export function winogradOutputItems(c: usize, n: i32, h: i32, w: i32): i32 {
+  return h > 0 && w > 0 ? n * changetype<ConvParams>(c).cout * bands(h, w) : 0;
+}
+
+/** Byte offset in one position's plane of V [tile blocks][cin][8 or 4] of tile t (a multiple of 4) of channel ci. */
+@inline export function blockOffset(t: i32, ci: i32, cin: i32, tiles: i32): usize {
+  const tb = t >> 3, width = (tb << 3) + 8 <= tiles ? 8 : 4;
+  return <usize>((tb << 3) * cin + ci * width + (t & 7)) << 2;
+}
+
+/** [a0[j], a1[j], a2[j], a3[j]]: lane j of each of four vectors (one column of a 4×4 transposition). */
+@inline function column(j: i32, a0: v128, a1: v128, a2: v128, a3: v128): v128 {
+  if (j < 2) {
+    const lo = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), hi = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5);
+    return j == 0 ? v128.shuffle<f32>(lo, hi, 0, 1, 4, 5) : v128.shuffle<f32>(lo, hi, 2, 3, 6, 7);
+  }
+  const lo = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7), hi = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
+  return j == 2 ? v128.shuffle<f32>(lo, hi, 0, 1, 4, 5) : v128.shuffle<f32>(lo, hi, 2, 3, 6, 7);
+}
+
+/**
+ * Row m of (d·B) for one patch row of the four lanes: lane l's columns 0..3 in a_l, 2..5 in b_l.
+ * (Bᵀ·d·B = Bᵀ·(d·B); the second product is applied over the rows by the caller.)
+ */
+@inline function rowTransform(m: i32, a0: v128, a1: v128, a2: v128, a3: v128, b0: v128, b1: v128, b2: v128, b3: v128): v128 {
+  return bt(m, column(0, a0, a1, a2, a3), column(1, a0, a1, a2, a3), column(2, a0, a1, a2, a3), column(3, a0, a1, a2, a3),
+    column(2, b0, b1, b2, b3), column(3, b0, b1, b2, b3));
+}
+
+/** 4 floats of one lane's patch row at p: 0 when the row is outside the image, else (pre)(x) with the columns outside zeroed. */
+@inline function patchLoad(p: usize, inside: bool, mask: v128, pre: bool, scale: v128, shift: v128): v128 {
+  if (!inside) return f32x4.splat(0);
+  let v = v128.load(p);
+  if (pre) v = f32x4.max(madd(v, scale, shift), f32x4.splat(0));
+  return v128.and(v, mask);
+}
+
+/** All-ones in the lanes whose column c, c+1, c+2, c+3 lies in [0, w). */
+@inline function columnMask(c: i32, w: i32): v128 {
+  const cols = i32x4.add(i32x4.splat(c), i32x4(0, 1, 2, 3));
+  return v128.and(i32x4.ge_s(cols, i32x4.splat(0)), i32x4.lt_s(cols, i32x4.splat(w)));
+}
+
+// The patch of tile t (row-major, ⌈w/4⌉ = tw tiles a row) starts one row up and one column left of the tile.
+@inline function patchCol(t: i32, tw: i32): i32 { return (t % tw) * TILE - 1; }
+/** Its first float in plane xc (rows above the image give an address that is never loaded). */
+@inline function patchStart(t: i32, tw: i32, w: i32, xc: usize): usize {
+  return xc + (<usize>(((t / tw) * TILE - 1) * w + patchCol(t, tw)) << 2);
+}
+/** Bit i set when its row i lies inside the image (none for the padding tiles t ≥ real). */
+@inline function patchRows(t: i32, real: i32, tw: i32, h: i32): i32 {
+  if (t >= real) return 0;
+  const row = (t / tw) * TILE - 1;
+  return ((1 << min(6, h - row)) - 1) & (row < 0 ? ~1 : ~0);
+}
+
+/**
+ * The input transform stage: items [begin, end) of winogradInputItems. x [n, cin, h, w] into
+ * V (winogradInputFloats).
+ */
+export function winogradInput(c: usize, x: usize, h: i32, w: i32, v: usize, begin: i32, end: i32): void {
+  const p = changetype<ConvParams>(c);
+  const cin = p.cin, tiles = winogradTiles(h, w), tw = (w + TILE - 1) / TILE, real = ((h + TILE - 1) / TILE) * tw;
+  const nb = bands(h, w), groups = tiles >> 2;
+  const pre = p.preScale != 0;
+  const planeBytes = <usize>cin * <usize>tiles << 2, rowBytes = <usize>w << 2;
+  for (let item = begin; item < end; item++) {
+    const band = item % nb, plane = item / nb, ci = plane % cin, img = plane / cin;
+    const xc = x + (<usize>plane * <usize>(h * w) << 2);
+    const vImg = v + <usize>img * <usize>POSITIONS * planeBytes;
+    const scale = pre ? v128.load32_splat(p.preScale + (<usize>ci << 2)) : f32x4.splat(0);
+    const shift = pre ? v128.load32_splat(p.preShift + (<usize>ci << 2)) : f32x4.splat(0);
+    const g1 = min(groups, (band + 1) * BAND_GROUPS);
+    for (let g = band * BAND_GROUPS; g < g1; g++) {
+      // each lane's patch: its first row and column (one up and left of its tile), which rows are inside
+      const t = g << 2;
+      let p0 = patchStart(t, tw, w, xc), p1 = patchStart(t + 1, tw, w, xc), p2 = patchStart(t + 2, tw, w, xc), p3 = patchStart(t + 3, tw, w, xc);
+      const r0 = patchRows(t, real, tw, h), r1 = patchRows(t + 1, real, tw, h), r2 = patchRows(t + 2, real, tw, h), r3 = patchRows(t + 3, real, tw, h);
+      const c0 = patchCol(t, tw), c1 = patchCol(t + 1, tw), c2 = patchCol(t + 2, tw), c3 = patchCol(t + 3, tw);
+      const lo0 = columnMask(c0, w), lo1 = columnMask(c1, w), lo2 = columnMask(c2, w), lo3 = columnMask(c3, w);
+      const hi0 = columnMask(c0 + 2, w), hi1 = columnMask(c1 + 2, w), hi2 = columnMask(c2 + 2, w), hi3 = columnMask(c3 + 2, w);
+      // the six patch rows, each transformed along its columns (e_i_m: row i, column m of d·B)
+      let a0 = patchLoad(p0, (r0 & 1) != 0, lo0, pre, scale, shift), a1 = patchLoad(p1, (r1 & 1) != 0, lo1, pre, scale, shift);
+      let a2 = patchLoad(p2, (r2 & 1) != 0, lo2, pre, scale, shift), a3 = patchLoad(p3, (r3 & 1) != 0, lo3, pre, scale, shift);
+      let b0 = patchLoad(p0 + 8, (r0 & 1) != 0, hi0, pre, scale, shift), b1 = patchLoad(p1 + 8, (r1 & 1) != 0, hi1, pre, scale, shift);
+      let b2 = patchLoad(p2 + 8, (r2 & 1) != 0, hi2, pre, scale, shift), b3 = patchLoad(p3 + 8, (r3 & 1) != 0, hi3, pre, scale, shift);
+      const e00 = rowTransform(0, a0, a1, a2, a3, b0, b1, b2, b3), e01 = rowTransform(1, a0, a1, a2, a3, b0, b1, b2, b3);
+      const e02 = rowTransform(2, a0, a1, a2, a3, b0, b1, b2, b3), e03 = rowTransform(3, a0, a1, a2, a3, b0, b1, b2, b3);
+      const e04 = rowTransform(4, a0, a1, a2, a3, b0, b1, b2, b3), e05 = rowTransform(5, a0, a1, a2, a3, b0, b1, b2, b3);
+      p0 += rowBytes; p1 += rowBytes; p2 += rowBytes; p3 += rowBytes;
+      a0 = patchLoad(p0, (r0 & 2) != 0, lo0, pre, scale, shift); a1 = patchLoad(p1, (r1 & 2) != 0, lo1, pre, scale, shift);
+      a2 = patchLoad(p2, (r2 & 2) != 0, lo2, pre, scale, shift); a3 = patchLoad(p3, (r3 & 2) != 0, lo3, pre, scale, shift);
+      b0 = patchLoad(p0 + 8, (r0 & 2) != 0, hi0, pre, scale, shift); b1 = patchLoad(p1 + 8, (r1 & 2) != 0, hi1, pre, scale, shift);
+      b2 = patchLoad(p2 + 8, (r2 & 2) != 0, hi2, pre, scale, shift); b3 = patchLoad(p3 + 8, (r3 & 2) != 0, hi3, pre, scale, shift);
+      const e10 = rowTransform(0, a0, a1, a2, a3, b0, b1, b2, b3), e11 = rowTransform(1, a0, a1, a2, a3, b0, b1, b2, b3);
+      const e12 = rowTransform(2, a0, a1, a2, a3, b0, b1, b2, b3), e13 = rowTransform(3, a0, a1, a2, a3, b0, b1, b2, b3);
+      const e14 = rowTransform(4, a0, a1, a2, a3, b0, b1, b2, b3), e15 = rowTransform(5, a0, a1, a2, a3, b0, b1, b2, b3);
+      p0 += rowBytes; p1 += rowBytes; p2 += rowBytes; p3 += rowBytes;
+      a0 = patchLoad(p0, (r0 & 4) != 0, lo0, pre, scale, shift); a1 = patchLoad(p1, (r1 & 4) != 0, lo1, pre, scale, shift);
+      a2 = patchLoad(p2, (r2 & 4) != 0, lo2, pre, scale, shift); a3 = patchLoad(p3, (r3 & 4) != 0, lo3, pre, scale, shift);
+      b0 = patchLoad(p0 + 8, (r0 & 4) != 0, hi0, pre, scale, shift); b1 = patchLoad(p1 + 8, (r1 & 4) != 0, hi1, pre, scale, shift);
+      b2 = patchLoad(p2 + 8, (r2 & 4) != 0, hi2, pre, scale, shift); b3 = patchLoad(p3 + 8, (r3 & 4) != 0, hi3, pre, scale, shift);
+      const e20 = rowTransform(0, a0, a1, a2, a3, b0, b1, b2, b3), e21 = rowTransform(1, a0, a1, a2, a3, b0, b1, b2, b3);
+      const e22 = rowTransform(2, a0, a1, a2, a3, b0, b1, b2, b3), e23 = rowTransform(3, a0, a1, a2, a3, b0, b1, b2, b3);
+      const e24 = rowTransform(4, a0, a1, a2, a3, b0, b1, b2, b3), e25 = rowTransform(5, a0, a1, a2, a3, b0, b1, b2, b3);
+      p0 += rowBytes; p1 += rowBytes; p2 += rowBytes; p3 += rowBytes;
+      a0 = patchLoad(p0, (r0 & 8) != 0, lo0, pre, scale, shift); a1 = patchLoad(p1, (r1 & 8) != 0, lo1, pre, scale, shift);
+      a2 = patchLoad(p2, (r2 & 8) != 0, lo2, pre, scale, shift); a3 = patchLoad(p3, (r3 & 8) != 0, lo3, pre, scale, shift);
+      b0 = patchLoad(p0 + 8, (r0 & 8) != 0, hi0, pre, scale, shift); b1 = patchLoad(p1 + 8, (r1 & 8) != 0, hi1, pre, scale, shift);
+      b2 = patchLoad(p2 + 8, (r2 & 8) != 0, hi2, pre, scale, shift); b3 = patchLoad(p3 + 8, (r3 & 8) != 0, hi3, pre, scale, shift);
+      const e30 = rowTransform(0, a0, a1, a2, a3, b0, b1, b2, b3), e31 = rowTransform(1, a0, a1, a2, a3, b0, b1, b2, b3);
+      const e32 = rowTransform(2, a0, a1, a2, a3, b0, b1, b2, b3), e33 = rowTransform(3, a0, a1, a2, a3, b0, b1, b2, b3);
+      const e34 = rowTransform(4, a0, a1, a2, a3, b0, b1, b2, b3), e35 = rowTransform(5, a0, a1, a2, a3, b0, b1, b2, b3);
+      p0 += rowBytes; p1 += rowBytes; p2 += rowBytes; p3 += rowBytes;
+      a0 = patchLoad(p0, (r0 & 16) != 0, lo0, pre, scale, shift); a1 = patchLoad(p1, (r1 & 16) != 0, lo1, pre, scale, shift);
+      a2 = patchLoad(p2, (r2 & 16) != 0, lo2, pre, scale, shift); a3 = patchLoad(p3, (r3 & 16) != 0, lo3, pre, scale, shift);
+      b0 = patchLoad(p0 + 8, (r0 & 16) != 0, hi0, pre, scale, shift); b1 = patchLoad(p1 + 8, (r1 & 16) != 0, hi1, pre, scale, shift);
+      b2 = patchLoad(p2 + 8, (r2 & 16) != 0, hi2, pre, scale, shift); b3 = patchLoad(p3 + 8, (r3 & 16) != 0, hi3, pre, scale, shift);
+      const e40 = rowTransform(0, a0, a1, a2, a3, b0, b1, b2, b3), e41 = rowTransform(1, a0, a1, a2, a3, b0, b1, b2, b3);
+      const e42 = rowTransform(2, a0, a1, a2, a3, b0, b1, b2, b3), e43 = rowTransform(3, a0, a1, a2, a3, b0, b1, b2, b3);
+      const e44 = rowTransform(4, a0, a1, a2, a3, b0, b1, b2, b3), e45 = rowTransform(5, a0, a1, a2, a3, b0, b1, b2, b3);
+      p0 += rowBytes; p1 += rowBytes; p2 += rowBytes; p3 += rowBytes;
+      a0 = patchLoad(p0, (r0 & 32) != 0, lo0, pre, scale, shift); a1 = patchLoad(p1, (r1 & 32) != 0, lo1, pre, scale, shift);
+      a2 = patchLoad(p2, (r2 & 32) != 0, lo2, pre, scale, shift); a3 = patchLoad(p3, (r3 & 32) != 0, lo3, pre, scale, shift);
+      b0 = patchLoad(p0 + 8, (r0 & 32) != 0, hi0, pre, scale, shift); b1 = patchLoad(p1 + 8, (r1 & 32) != 0, hi1, pre, scale, shift);
+      b2 = patchLoad(p2 + 8, (r2 & 32) != 0, hi2, pre, scale, shift); b3 = patchLoad(p3 + 8, (r3 & 32) != 0, hi3, pre, scale, shift);
+      const e50 = rowTransform(0, a0, a1, a2, a3, b0, b1, b2, b3), e51 = rowTransform(1, a0, a1, a2, a3, b0, b1, b2, b3);
+      const e52 = rowTransform(2, a0, a1, a2, a3, b0, b1, b2, b3), e53 = rowTransform(3, a0, a1, a2, a3, b0, b1, b2, b3);
+      const e54 = rowTransform(4, a0, a1, a2, a3, b0, b1, b2, b3), e55 = rowTransform(5, a0, a1, a2, a3, b0, b1, b2, b3);
+      // V[k·6 + m] = row k of Bᵀ·(column m of d·B)
+      const dst = vImg + blockOffset(g << 2, ci, cin, tiles);
+      storeColumn(dst, planeBytes, 0, e00, e10, e20, e30, e40, e50);
+      storeColumn(dst, planeBytes, 1, e01, e11, e21, e31, e41, e51);
+      storeColumn(dst, planeBytes, 2, e02, e12, e22, e32, e42, e52);
+      storeColumn(dst, planeBytes, 3, e03, e13, e23, e33, e43, e53);
+      storeColumn(dst, planeBytes, 4, e04, e14, e24, e34, e44, e54);
+      storeColumn(dst, planeBytes, 5, e05, e15, e25, e35, e45, e55);
+    }
+  }
+}
+
+/** V[k·6 + m] = row k of Bᵀ·(e0 … e5) for k = 0..5 (planes of planeBytes from dst). */
+@inline function storeColumn(dst: usize, planeBytes: usize, m: i32, e0: v128, e1: v128, e2: v128, e3: v128, e4: v128, e5: v128): void {
+  v128.store(dst + planeBytes * <usize>m, bt(0, e0, e1, e2, e3, e4, e5));
+  v128.store(dst + planeBytes * <usize>(6 + m), bt(1, e0, e1, e2, e3, e4, e5));
+  v128.store(dst + planeBytes * <usize>(12 + m), bt(2, e0, e1, e2, e3, e4, e5));
+  v128.store(dst + planeBytes * <usize>(18 + m), bt(3, e0, e1, e2, e3, e4, e5));
+  v128.store(dst + planeBytes * <usize>(24 + m), bt(4, e0, e1, e2, e3, e4, e5));
+  v128.store(dst + planeBytes * <usize>(30 + m), bt(5, e0, e1, e2, e3, e4, e5));
+}
+
+/** Lane l of output row i of the four tiles' 4×4 blocks (y0 … y3: columns 0..3 over the lanes), stored at tile t's row i. */
+@inline function storeTileRow(yc: usize, t: i32, real: i32, tw: i32, h: i32, w: i32, i: i32, row: v128): void {
+  if (t >= real) return;
+  const oy = (t / tw) * TILE + i, ox = (t % tw) * TILE;
+  if (oy >= h) return;
+  const at = yc + (<usize>(oy * w + ox) << 2);
+  if (ox + 4 <= w) v128.store(at, row); else storeLanes(at, row, w - ox);
+}
+
+/** σ out of line: the sixteen vectors of a group share one copy of it. */
+function sigmoid(v: v128): v128 { return vsigmoid(v); }
+
+/** bias + acc, then the epilogue. */
+@inline function finish(acc: v128, bias: v128, epilogue: i32): v128 {
+  const v = f32x4.add(acc, bias);
+  if (epilogue == EPILOGUE_RELU) return f32x4.max(v, f32x4.splat(0));
+  return epilogue == EPILOGUE_SIGMOID ? sigmoid(v) : v;
+}
+
+/** Output row i of the four tiles (R's columns j = 0..3 of rows 0..5 in r{k}{j}), stored. */
+@inline function outputRow(
+  i: i32, yc: usize, t: i32, real: i32, tw: i32, h: i32, w: i32, bias: v128, epilogue: i32,
+  r00: v128, r01: v128, r02: v128, r03: v128, r10: v128, r11: v128, r12: v128, r13: v128,
+  r20: v128, r21: v128, r22: v128, r23: v128, r30: v128, r31: v128, r32: v128, r33: v128,
+  r40: v128, r41: v128, r42: v128, r43: v128, r50: v128, r51: v128, r52: v128, r53: v128,
+): void {
+  const y0 = finish(at(i, r00, r10, r20, r30, r40, r50), bias, epilogue);
+  const y1 = finish(at(i, r01, r11, r21, r31, r41, r51), bias, epilogue);
+  const y2 = finish(at(i, r02, r12, r22, r32, r42, r52), bias, epilogue);
+  const y3 = finish(at(i, r03, r13, r23, r33, r43, r53), bias, epilogue);
+  storeTileRow(yc, t, real, tw, h, w, i, column(0, y0, y1, y2, y3));
+  storeTileRow(yc, t + 1, real, tw, h, w, i, column(1, y0, y1, y2, y3));
+  storeTileRow(yc, t + 2, real, tw, h, w, i, column(2, y0, y1, y2, y3));
+  storeTileRow(yc, t + 3, real, tw, h, w, i, column(3, y0, y1, y2, y3));
+}
+
+/**
+ * The output transform stage: items [begin, end) of winogradOutputItems. M (winogradProductFloats)
+ * into y [n, cout, h, w] = epilogue(Aᵀ·M·A + bias).
+ */
+export function winogradOutput(c: usize, m: usize, h: i32, w: i32, y: usize, begin: i32, end: i32): void {
+  const p = changetype<ConvParams>(c);
+  const cout = p.cout, cout4 = paddedCout(p), tiles = winogradTiles(h, w), tw = (w + TILE - 1) / TILE, real = ((h + TILE - 1) / TILE) * tw;
+  const nb = bands(h, w), groups = tiles >> 2;
+  const planeBytes = <usize>tiles << 2;
+  const epilogue = p.epilogue;
+  for (let item = begin; item < end; item++) {
+    const band = item % nb, plane = item / nb, co = plane % cout, img = plane / cout;
+    const yc = y + (<usize>plane * <usize>(h * w) << 2);
+    const mc = m + (<usize>(img * cout4 + co) * <usize>POSITIONS * planeBytes);
+    const bias = p.bias ? v128.load32_splat(p.bias + (<usize>co << 2)) : f32x4.splat(0);
+    const g1 = min(groups, (band + 1) * BAND_GROUPS);
+    for (let g = band * BAND_GROUPS; g < g1; g++) {
+      const t = g << 2;
+      const src = mc + (<usize>t << 2);
+      // r{k}{j}: column j of row k of M·A (M's row k is positions 6k … 6k + 5)
+      let q = src;
+      let m0 = v128.load(q), m1 = v128.load(q + planeBytes), m2 = v128.load(q + 2 * planeBytes);
+      let m3 = v128.load(q + 3 * planeBytes), m4 = v128.load(q + 4 * planeBytes), m5 = v128.load(q + 5 * planeBytes);
+      const r00 = at(0, m0, m1, m2, m3, m4, m5), r01 = at(1, m0, m1, m2, m3, m4, m5), r02 = at(2, m0, m1, m2, m3, m4, m5), r03 = at(3, m0, m1, m2, m3, m4, m5);
+      q += 6 * planeBytes;
+      m0 = v128.load(q); m1 = v128.load(q + planeBytes); m2 = v128.load(q + 2 * planeBytes);
+      m3 = v128.load(q + 3 * planeBytes); m4 = v128.load(q + 4 * planeBytes); m5 = v128.load(q + 5 * planeBytes);
+      const r10 = at(0, m0, m1, m2, m3, m4, m5), r11 = at(1, m0, m1, m2, m3, m4, m5), r12 = at(2, m0, m1, m2, m3, m4, m5), r13 = at(3, m0, m1, m2, m3, m4, m5);
+      q += 6 * planeBytes;
+      m0 = v128.load(q); m1 = v128.load(q + planeBytes); m2 = v128.load(q + 2 * planeBytes);
+      m3 = v128.load(q + 3 * planeBytes); m4 = v128.load(q + 4 * planeBytes); m5 = v128.load(q + 5 * planeBytes);
+      const r20 = at(0, m0, m1, m2, m3, m4, m5), r21 = at(1, m0, m1, m2, m3, m4, m5), r22 = at(2, m0, m1, m2, m3, m4, m5), r23 = at(3, m0, m1, m2, m3, m4, m5);
+      q += 6 * planeBytes;
+      m0 = v128.load(q); m1 = v128.load(q + planeBytes); m2 = v128.load(q + 2 * planeBytes);
+      m3 = v128.load(q + 3 * planeBytes); m4 = v128.load(q + 4 * planeBytes); m5 = v128.load(q + 5 * planeBytes);
+      const r30 = at(0, m0, m1, m2, m3, m4, m5), r31 = at(1, m0, m1, m2, m3, m4, m5), r32 = at(2, m0, m1, m2, m3, m4, m5), r33 = at(3, m0, m1, m2, m3, m4, m5);
+      q += 6 * planeBytes;
+      m0 = v128.load(q); m1 = v128.load(q + planeBytes); m2 = v128.load(q + 2 * planeBytes);
+      m3 = v128.load(q + 3 * planeBytes); m4 = v128.load(q + 4 * planeBytes); m5 = v128.load(q + 5 * planeBytes);
+      const r40 = at(0, m0, m1, m2, m3, m4, m5), r41 = at(1, m0, m1, m2, m3, m4, m5), r42 = at(2, m0, m1, m2, m3, m4, m5), r43 = at(3, m0, m1, m2, m3, m4, m5);
+      q += 6 * planeBytes;
+      m0 = v128.load(q); m1 = v128.load(q + planeBytes); m2 = v128.load(q + 2 * planeBytes);
+      m3 = v128.load(q + 3 * planeBytes); m4 = v128.load(q + 4 * planeBytes); m5 = v128.load(q + 5 * planeBytes);
+      const r50 = at(0, m0, m1, m2, m3, m4, m5), r51 = at(1, m0, m1, m2, m3, m4, m5), r52 = at(2, m0, m1, m2, m3, m4, m5), r53 = at(3, m0, m1, m2, m3, m4, m5);
+      outputRow(0, yc, t, real, tw, h, w, bias, epilogue,
+        r00, r01, r02, r03, r10, r11, r12, r13, r20, r21, r22, r23, r30, r31, r32, r33, r40, r41, r42, r43, r50, r51, r52, r53);
+      outputRow(1, yc, t, real, tw, h, w, bias, epilogue,
+        r00, r01, r02, r03, r10, r11, r12, r13, r20, r21, r22, r23, r30, r31, r32, r33, r40, r41, r42, r43, r50, r51, r52, r53);
+      outputRow(2, yc, t, real, tw, h, w, bias, epilogue,
+        r00, r01, r02, r03, r10, r11, r12, r13, r20, r21, r22, r23, r30, r31, r32, r33, r40, r41, r42, r43, r50, r51, r52, r53);
+      outputRow(3, yc, t, real, tw, h, w, bias, epilogue,
+        r00, r01, r02, r03, r10, r11, r12, r13, r20, r21, r22, r23, r30, r31, r32, r33, r40, r41, r42, r43, r50, r51, r52, r53);
+    }
+  }
+}
