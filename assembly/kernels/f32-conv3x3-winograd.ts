@@ -12,7 +12,10 @@
 //
 // Layouts, per image: V [36][tile blocks][cin][8] (tiles in blocks of 8, the last of 4 when the
 // padded tile count is 4 mod 8), M [⌈cout/4⌉·4][36][tiles], the tile count padded to a whole
-// group (the padding tiles read as zeros and are never stored). Read-outs past a row stay within
+// group (the padding tiles read as zeros and are never stored), each plane padded (planeStride).
+// The input transform passes a group through its 36 slots of V twice (along the patch's columns,
+// then its rows): the slots are the group's own, and twice 36 vector stores cost less than the
+// spills of 36 live vectors (and a sixth of the code). Read-outs past a row stay within
 // the 16-byte read pad that follows every allocation (memory.ts): a patch starts one column to the
 // left of its tile and reads at most 4 columns past the row's end; rows outside are not read.
 
@@ -20,7 +23,7 @@ import { EPILOGUE_RELU, EPILOGUE_SIGMOID } from "../../bindings/constants";
 import { madd, storeLanes } from "../simd";
 import { vsigmoid } from "../vmath";
 import { ConvParams } from "./f32-conv2d";
-import { at, bt, POSITIONS, TILE, U_BLOCK } from "./f32-winograd-f43";
+import { at, bt, PATCH, POSITIONS, TILE, U_BLOCK } from "./f32-winograd-f43";
 
 /** Groups of 4 tiles per work item of the transform stages. */
 const BAND_GROUPS = 8;
@@ -29,6 +32,12 @@ const BAND_GROUPS = 8;
 @inline export function winogradTiles(h: i32, w: i32): i32 {
   return (((h + TILE - 1) / TILE) * ((w + TILE - 1) / TILE) + 3) & ~3;
 }
+/**
+ * Floats between consecutive planes of V (per position) or of M (per channel and position): one
+ * 64-byte line more when `floats` (a multiple of 4) is a multiple of 16 lines, so that the 36
+ * planes a tile group touches fall in at least 8 sets of a 64-set L1 cache, not 4 or fewer.
+ */
+@inline export function planeStride(floats: i32): i32 { return floats & 255 ? floats : floats + 16; }
 /** Output channels of M and U: cout rounded up to the product's blocks of 4. */
 @inline export function paddedCout(p: ConvParams): i32 { return (p.cout + U_BLOCK - 1) / U_BLOCK * U_BLOCK; }
 @inline function bands(h: i32, w: i32): i32 {
@@ -38,11 +47,11 @@ const BAND_GROUPS = 8;
 
 /** Floats of V for n images [cin, h, w]. */
 export function winogradInputFloats(c: usize, n: i32, h: i32, w: i32): u64 {
-  return <u64>n * <u64>POSITIONS * <u64>changetype<ConvParams>(c).cin * <u64>winogradTiles(h, w);
+  return <u64>n * <u64>POSITIONS * <u64>planeStride(changetype<ConvParams>(c).cin * winogradTiles(h, w));
 }
 /** Floats of M for n images. */
 export function winogradProductFloats(c: usize, n: i32, h: i32, w: i32): u64 {
-  return <u64>n * <u64>POSITIONS * <u64>paddedCout(changetype<ConvParams>(c)) * <u64>winogradTiles(h, w);
+  return <u64>n * <u64>POSITIONS * <u64>paddedCout(changetype<ConvParams>(c)) * <u64>planeStride(winogradTiles(h, w));
 }
 /** Work items of the input transform: (image, input channel, band of groups). */
 export function winogradInputItems(c: usize, n: i32, h: i32, w: i32): i32 {
@@ -92,19 +101,19 @@ export function winogradOutputItems(c: usize, n: i32, h: i32, w: i32): i32 {
   return v128.and(i32x4.ge_s(cols, i32x4.splat(0)), i32x4.lt_s(cols, i32x4.splat(w)));
 }
 
-// The patch of tile t (row-major, ⌈w/4⌉ = tw tiles a row) starts one row up and one column left of the tile.
-@inline function patchCol(t: i32, tw: i32): i32 { return (t % tw) * TILE - 1; }
-/** Its first float in plane xc (rows above the image give an address that is never loaded). */
-@inline function patchStart(t: i32, tw: i32, w: i32, xc: usize): usize {
-  return xc + (<usize>(((t / tw) * TILE - 1) * w + patchCol(t, tw)) << 2);
+// Tile (ty, tx) covers output rows 4ty … 4ty + 3 and columns 4tx … 4tx + 3; its patch starts one
+// row up and one column left. The four lanes of a group are consecutive tiles, (ty, tx) stepped
+// with `tx + 1 == tw ? next row : tx + 1` (no division per lane).
+
+/** The first float of the patch at (row, col) of plane xc (a row above the image gives an address that is never loaded). */
+@inline function patchStart(xc: usize, row: i32, col: i32, w: i32): usize {
+  return xc + (<usize>(row * w + col) << 2);
 }
-/** Bit i set when its row i lies inside the image (none for the padding tiles t ≥ real). */
-@inline function patchRows(t: i32, real: i32, tw: i32, h: i32): i32 {
-  if (t >= real) return 0;
-  const row = (t / tw) * TILE - 1;
+/** Bit i set when row i of the patch starting at `row` lies inside the image; none for a padding tile. */
+@inline function patchRows(row: i32, h: i32, real: bool): i32 {
+  if (!real) return 0;
   return ((1 << min(6, h - row)) - 1) & (row < 0 ? ~1 : ~0);
 }
-
 /**
  * The input transform stage: items [begin, end) of winogradInputItems. x [n, cin, h, w] into
  * V (winogradInputFloats).
@@ -114,7 +123,7 @@ export function winogradInput(c: usize, x: usize, h: i32, w: i32, v: usize, begi
   const cin = p.cin, tiles = winogradTiles(h, w), tw = (w + TILE - 1) / TILE, real = ((h + TILE - 1) / TILE) * tw;
   const nb = bands(h, w), groups = tiles >> 2;
   const pre = p.preScale != 0;
-  const planeBytes = <usize>cin * <usize>tiles << 2, rowBytes = <usize>w << 2;
+  const planeBytes = <usize>planeStride(cin * tiles) << 2, rowBytes = <usize>w << 2;
   for (let item = begin; item < end; item++) {
     const band = item % nb, plane = item / nb, ci = plane % cin, img = plane / cin;
     const xc = x + (<usize>plane * <usize>(h * w) << 2);
@@ -123,90 +132,56 @@ export function winogradInput(c: usize, x: usize, h: i32, w: i32, v: usize, begi
     const shift = pre ? v128.load32_splat(p.preShift + (<usize>ci << 2)) : f32x4.splat(0);
     const g1 = min(groups, (band + 1) * BAND_GROUPS);
     for (let g = band * BAND_GROUPS; g < g1; g++) {
-      // each lane's patch: its first row and column (one up and left of its tile), which rows are inside
+      // each lane's patch: where it starts, which of its rows are inside, which columns
       const t = g << 2;
-      let p0 = patchStart(t, tw, w, xc), p1 = patchStart(t + 1, tw, w, xc), p2 = patchStart(t + 2, tw, w, xc), p3 = patchStart(t + 3, tw, w, xc);
-      const r0 = patchRows(t, real, tw, h), r1 = patchRows(t + 1, real, tw, h), r2 = patchRows(t + 2, real, tw, h), r3 = patchRows(t + 3, real, tw, h);
-      const c0 = patchCol(t, tw), c1 = patchCol(t + 1, tw), c2 = patchCol(t + 2, tw), c3 = patchCol(t + 3, tw);
-      const lo0 = columnMask(c0, w), lo1 = columnMask(c1, w), lo2 = columnMask(c2, w), lo3 = columnMask(c3, w);
-      const hi0 = columnMask(c0 + 2, w), hi1 = columnMask(c1 + 2, w), hi2 = columnMask(c2 + 2, w), hi3 = columnMask(c3 + 2, w);
-      // the six patch rows, each transformed along its columns (e_i_m: row i, column m of d·B)
-      let a0 = patchLoad(p0, (r0 & 1) != 0, lo0, pre, scale, shift), a1 = patchLoad(p1, (r1 & 1) != 0, lo1, pre, scale, shift);
-      let a2 = patchLoad(p2, (r2 & 1) != 0, lo2, pre, scale, shift), a3 = patchLoad(p3, (r3 & 1) != 0, lo3, pre, scale, shift);
-      let b0 = patchLoad(p0 + 8, (r0 & 1) != 0, hi0, pre, scale, shift), b1 = patchLoad(p1 + 8, (r1 & 1) != 0, hi1, pre, scale, shift);
-      let b2 = patchLoad(p2 + 8, (r2 & 1) != 0, hi2, pre, scale, shift), b3 = patchLoad(p3 + 8, (r3 & 1) != 0, hi3, pre, scale, shift);
-      const e00 = rowTransform(0, a0, a1, a2, a3, b0, b1, b2, b3), e01 = rowTransform(1, a0, a1, a2, a3, b0, b1, b2, b3);
-      const e02 = rowTransform(2, a0, a1, a2, a3, b0, b1, b2, b3), e03 = rowTransform(3, a0, a1, a2, a3, b0, b1, b2, b3);
-      const e04 = rowTransform(4, a0, a1, a2, a3, b0, b1, b2, b3), e05 = rowTransform(5, a0, a1, a2, a3, b0, b1, b2, b3);
-      p0 += rowBytes; p1 += rowBytes; p2 += rowBytes; p3 += rowBytes;
-      a0 = patchLoad(p0, (r0 & 2) != 0, lo0, pre, scale, shift); a1 = patchLoad(p1, (r1 & 2) != 0, lo1, pre, scale, shift);
-      a2 = patchLoad(p2, (r2 & 2) != 0, lo2, pre, scale, shift); a3 = patchLoad(p3, (r3 & 2) != 0, lo3, pre, scale, shift);
-      b0 = patchLoad(p0 + 8, (r0 & 2) != 0, hi0, pre, scale, shift); b1 = patchLoad(p1 + 8, (r1 & 2) != 0, hi1, pre, scale, shift);
-      b2 = patchLoad(p2 + 8, (r2 & 2) != 0, hi2, pre, scale, shift); b3 = patchLoad(p3 + 8, (r3 & 2) != 0, hi3, pre, scale, shift);
-      const e10 = rowTransform(0, a0, a1, a2, a3, b0, b1, b2, b3), e11 = rowTransform(1, a0, a1, a2, a3, b0, b1, b2, b3);
-      const e12 = rowTransform(2, a0, a1, a2, a3, b0, b1, b2, b3), e13 = rowTransform(3, a0, a1, a2, a3, b0, b1, b2, b3);
-      const e14 = rowTransform(4, a0, a1, a2, a3, b0, b1, b2, b3), e15 = rowTransform(5, a0, a1, a2, a3, b0, b1, b2, b3);
-      p0 += rowBytes; p1 += rowBytes; p2 += rowBytes; p3 += rowBytes;
-      a0 = patchLoad(p0, (r0 & 4) != 0, lo0, pre, scale, shift); a1 = patchLoad(p1, (r1 & 4) != 0, lo1, pre, scale, shift);
-      a2 = patchLoad(p2, (r2 & 4) != 0, lo2, pre, scale, shift); a3 = patchLoad(p3, (r3 & 4) != 0, lo3, pre, scale, shift);
-      b0 = patchLoad(p0 + 8, (r0 & 4) != 0, hi0, pre, scale, shift); b1 = patchLoad(p1 + 8, (r1 & 4) != 0, hi1, pre, scale, shift);
-      b2 = patchLoad(p2 + 8, (r2 & 4) != 0, hi2, pre, scale, shift); b3 = patchLoad(p3 + 8, (r3 & 4) != 0, hi3, pre, scale, shift);
-      const e20 = rowTransform(0, a0, a1, a2, a3, b0, b1, b2, b3), e21 = rowTransform(1, a0, a1, a2, a3, b0, b1, b2, b3);
-      const e22 = rowTransform(2, a0, a1, a2, a3, b0, b1, b2, b3), e23 = rowTransform(3, a0, a1, a2, a3, b0, b1, b2, b3);
-      const e24 = rowTransform(4, a0, a1, a2, a3, b0, b1, b2, b3), e25 = rowTransform(5, a0, a1, a2, a3, b0, b1, b2, b3);
-      p0 += rowBytes; p1 += rowBytes; p2 += rowBytes; p3 += rowBytes;
-      a0 = patchLoad(p0, (r0 & 8) != 0, lo0, pre, scale, shift); a1 = patchLoad(p1, (r1 & 8) != 0, lo1, pre, scale, shift);
-      a2 = patchLoad(p2, (r2 & 8) != 0, lo2, pre, scale, shift); a3 = patchLoad(p3, (r3 & 8) != 0, lo3, pre, scale, shift);
-      b0 = patchLoad(p0 + 8, (r0 & 8) != 0, hi0, pre, scale, shift); b1 = patchLoad(p1 + 8, (r1 & 8) != 0, hi1, pre, scale, shift);
-      b2 = patchLoad(p2 + 8, (r2 & 8) != 0, hi2, pre, scale, shift); b3 = patchLoad(p3 + 8, (r3 & 8) != 0, hi3, pre, scale, shift);
-      const e30 = rowTransform(0, a0, a1, a2, a3, b0, b1, b2, b3), e31 = rowTransform(1, a0, a1, a2, a3, b0, b1, b2, b3);
-      const e32 = rowTransform(2, a0, a1, a2, a3, b0, b1, b2, b3), e33 = rowTransform(3, a0, a1, a2, a3, b0, b1, b2, b3);
-      const e34 = rowTransform(4, a0, a1, a2, a3, b0, b1, b2, b3), e35 = rowTransform(5, a0, a1, a2, a3, b0, b1, b2, b3);
-      p0 += rowBytes; p1 += rowBytes; p2 += rowBytes; p3 += rowBytes;
-      a0 = patchLoad(p0, (r0 & 16) != 0, lo0, pre, scale, shift); a1 = patchLoad(p1, (r1 & 16) != 0, lo1, pre, scale, shift);
-      a2 = patchLoad(p2, (r2 & 16) != 0, lo2, pre, scale, shift); a3 = patchLoad(p3, (r3 & 16) != 0, lo3, pre, scale, shift);
-      b0 = patchLoad(p0 + 8, (r0 & 16) != 0, hi0, pre, scale, shift); b1 = patchLoad(p1 + 8, (r1 & 16) != 0, hi1, pre, scale, shift);
-      b2 = patchLoad(p2 + 8, (r2 & 16) != 0, hi2, pre, scale, shift); b3 = patchLoad(p3 + 8, (r3 & 16) != 0, hi3, pre, scale, shift);
-      const e40 = rowTransform(0, a0, a1, a2, a3, b0, b1, b2, b3), e41 = rowTransform(1, a0, a1, a2, a3, b0, b1, b2, b3);
-      const e42 = rowTransform(2, a0, a1, a2, a3, b0, b1, b2, b3), e43 = rowTransform(3, a0, a1, a2, a3, b0, b1, b2, b3);
-      const e44 = rowTransform(4, a0, a1, a2, a3, b0, b1, b2, b3), e45 = rowTransform(5, a0, a1, a2, a3, b0, b1, b2, b3);
-      p0 += rowBytes; p1 += rowBytes; p2 += rowBytes; p3 += rowBytes;
-      a0 = patchLoad(p0, (r0 & 32) != 0, lo0, pre, scale, shift); a1 = patchLoad(p1, (r1 & 32) != 0, lo1, pre, scale, shift);
-      a2 = patchLoad(p2, (r2 & 32) != 0, lo2, pre, scale, shift); a3 = patchLoad(p3, (r3 & 32) != 0, lo3, pre, scale, shift);
-      b0 = patchLoad(p0 + 8, (r0 & 32) != 0, hi0, pre, scale, shift); b1 = patchLoad(p1 + 8, (r1 & 32) != 0, hi1, pre, scale, shift);
-      b2 = patchLoad(p2 + 8, (r2 & 32) != 0, hi2, pre, scale, shift); b3 = patchLoad(p3 + 8, (r3 & 32) != 0, hi3, pre, scale, shift);
-      const e50 = rowTransform(0, a0, a1, a2, a3, b0, b1, b2, b3), e51 = rowTransform(1, a0, a1, a2, a3, b0, b1, b2, b3);
-      const e52 = rowTransform(2, a0, a1, a2, a3, b0, b1, b2, b3), e53 = rowTransform(3, a0, a1, a2, a3, b0, b1, b2, b3);
-      const e54 = rowTransform(4, a0, a1, a2, a3, b0, b1, b2, b3), e55 = rowTransform(5, a0, a1, a2, a3, b0, b1, b2, b3);
-      // V[k·6 + m] = row k of Bᵀ·(column m of d·B)
-      const dst = vImg + blockOffset(g << 2, ci, cin, tiles);
-      storeColumn(dst, planeBytes, 0, e00, e10, e20, e30, e40, e50);
-      storeColumn(dst, planeBytes, 1, e01, e11, e21, e31, e41, e51);
-      storeColumn(dst, planeBytes, 2, e02, e12, e22, e32, e42, e52);
-      storeColumn(dst, planeBytes, 3, e03, e13, e23, e33, e43, e53);
-      storeColumn(dst, planeBytes, 4, e04, e14, e24, e34, e44, e54);
-      storeColumn(dst, planeBytes, 5, e05, e15, e25, e35, e45, e55);
+      let ty = t / tw, tx = t - ty * tw;
+      let p0 = patchStart(xc, ty * TILE - 1, tx * TILE - 1, w);
+      const r0 = patchRows(ty * TILE - 1, h, t < real), lo0 = columnMask(tx * TILE - 1, w), hi0 = columnMask(tx * TILE + 1, w);
+      if (++tx == tw) { tx = 0; ty++; }
+      let p1 = patchStart(xc, ty * TILE - 1, tx * TILE - 1, w);
+      const r1 = patchRows(ty * TILE - 1, h, t + 1 < real), lo1 = columnMask(tx * TILE - 1, w), hi1 = columnMask(tx * TILE + 1, w);
+      if (++tx == tw) { tx = 0; ty++; }
+      let p2 = patchStart(xc, ty * TILE - 1, tx * TILE - 1, w);
+      const r2 = patchRows(ty * TILE - 1, h, t + 2 < real), lo2 = columnMask(tx * TILE - 1, w), hi2 = columnMask(tx * TILE + 1, w);
+      if (++tx == tw) { tx = 0; ty++; }
+      let p3 = patchStart(xc, ty * TILE - 1, tx * TILE - 1, w);
+      const r3 = patchRows(ty * TILE - 1, h, t + 3 < real), lo3 = columnMask(tx * TILE - 1, w), hi3 = columnMask(tx * TILE + 1, w);
+      // pass 1: patch row i transformed along its columns, row m of (d·B) into slot 6i + m
+      const dst = vImg + blockOffset(t, ci, cin, tiles);
+      for (let i = 0, slot = dst; i < PATCH; i++, slot += 6 * planeBytes) {
+        const inside0 = (r0 >> i & 1) != 0, inside1 = (r1 >> i & 1) != 0, inside2 = (r2 >> i & 1) != 0, inside3 = (r3 >> i & 1) != 0;
+        const a0 = patchLoad(p0, inside0, lo0, pre, scale, shift), a1 = patchLoad(p1, inside1, lo1, pre, scale, shift);
+        const a2 = patchLoad(p2, inside2, lo2, pre, scale, shift), a3 = patchLoad(p3, inside3, lo3, pre, scale, shift);
+        const b0 = patchLoad(p0 + 8, inside0, hi0, pre, scale, shift), b1 = patchLoad(p1 + 8, inside1, hi1, pre, scale, shift);
+        const b2 = patchLoad(p2 + 8, inside2, hi2, pre, scale, shift), b3 = patchLoad(p3 + 8, inside3, hi3, pre, scale, shift);
+        v128.store(slot, rowTransform(0, a0, a1, a2, a3, b0, b1, b2, b3));
+        v128.store(slot + planeBytes, rowTransform(1, a0, a1, a2, a3, b0, b1, b2, b3));
+        v128.store(slot + 2 * planeBytes, rowTransform(2, a0, a1, a2, a3, b0, b1, b2, b3));
+        v128.store(slot + 3 * planeBytes, rowTransform(3, a0, a1, a2, a3, b0, b1, b2, b3));
+        v128.store(slot + 4 * planeBytes, rowTransform(4, a0, a1, a2, a3, b0, b1, b2, b3));
+        v128.store(slot + 5 * planeBytes, rowTransform(5, a0, a1, a2, a3, b0, b1, b2, b3));
+        p0 += rowBytes; p1 += rowBytes; p2 += rowBytes; p3 += rowBytes;
+      }
+      // pass 2, in place: V[6k + m] = row k of Bᵀ·(column m of d·B)
+      for (let m = 0, slot = dst; m < PATCH; m++, slot += planeBytes) {
+        const e0 = v128.load(slot), e1 = v128.load(slot + 6 * planeBytes), e2 = v128.load(slot + 12 * planeBytes);
+        const e3 = v128.load(slot + 18 * planeBytes), e4 = v128.load(slot + 24 * planeBytes), e5 = v128.load(slot + 30 * planeBytes);
+        v128.store(slot, bt(0, e0, e1, e2, e3, e4, e5));
+        v128.store(slot + 6 * planeBytes, bt(1, e0, e1, e2, e3, e4, e5));
+        v128.store(slot + 12 * planeBytes, bt(2, e0, e1, e2, e3, e4, e5));
+        v128.store(slot + 18 * planeBytes, bt(3, e0, e1, e2, e3, e4, e5));
+        v128.store(slot + 24 * planeBytes, bt(4, e0, e1, e2, e3, e4, e5));
+        v128.store(slot + 30 * planeBytes, bt(5, e0, e1, e2, e3, e4, e5));
+      }
     }
   }
 }
 
-/** V[k·6 + m] = row k of Bᵀ·(e0 … e5) for k = 0..5 (planes of planeBytes from dst). */
-@inline function storeColumn(dst: usize, planeBytes: usize, m: i32, e0: v128, e1: v128, e2: v128, e3: v128, e4: v128, e5: v128): void {
-  v128.store(dst + planeBytes * <usize>m, bt(0, e0, e1, e2, e3, e4, e5));
-  v128.store(dst + planeBytes * <usize>(6 + m), bt(1, e0, e1, e2, e3, e4, e5));
-  v128.store(dst + planeBytes * <usize>(12 + m), bt(2, e0, e1, e2, e3, e4, e5));
-  v128.store(dst + planeBytes * <usize>(18 + m), bt(3, e0, e1, e2, e3, e4, e5));
-  v128.store(dst + planeBytes * <usize>(24 + m), bt(4, e0, e1, e2, e3, e4, e5));
-  v128.store(dst + planeBytes * <usize>(30 + m), bt(5, e0, e1, e2, e3, e4, e5));
-}
-
-/** Lane l of output row i of the four tiles' 4×4 blocks (y0 … y3: columns 0..3 over the lanes), stored at tile t's row i. */
-@inline function storeTileRow(yc: usize, t: i32, real: i32, tw: i32, h: i32, w: i32, i: i32, row: v128): void {
-  if (t >= real) return;
-  const oy = (t / tw) * TILE + i, ox = (t % tw) * TILE;
-  if (oy >= h) return;
-  const at = yc + (<usize>(oy * w + ox) << 2);
-  if (ox + 4 <= w) v128.store(at, row); else storeLanes(at, row, w - ox);
+/** Row i of a tile (its 4 pixels in `row`) at `at`, when the tile has more than i rows inside (`rows`); `cols` of its columns are inside. */
+@inline function storeTileRow(at: usize, rows: i32, cols: i32, i: i32, rowBytes: usize, row: v128): void {
+  if (i >= rows) return;
+  at += rowBytes * <usize>i;
+  if (cols >= 4) v128.store(at, row); else storeLanes(at, row, cols);
 }
 
 /** σ out of line: the sixteen vectors of a group share one copy of it. */
@@ -219,9 +194,10 @@ function sigmoid(v: v128): v128 { return vsigmoid(v); }
   return epilogue == EPILOGUE_SIGMOID ? sigmoid(v) : v;
 }
 
-/** Output row i of the four tiles (R's columns j = 0..3 of rows 0..5 in r{k}{j}), stored. */
+/** Output row i of the four tiles (R's columns j = 0..3 of rows 0..5 in r{k}{j}), stored at lane l's q{l} (rows{l}, cols{l}: its pixels inside). */
 @inline function outputRow(
-  i: i32, yc: usize, t: i32, real: i32, tw: i32, h: i32, w: i32, bias: v128, epilogue: i32,
+  i: i32, rowBytes: usize, bias: v128, epilogue: i32,
+  q0: usize, q1: usize, q2: usize, q3: usize, rows0: i32, rows1: i32, rows2: i32, rows3: i32, cols0: i32, cols1: i32, cols2: i32, cols3: i32,
   r00: v128, r01: v128, r02: v128, r03: v128, r10: v128, r11: v128, r12: v128, r13: v128,
   r20: v128, r21: v128, r22: v128, r23: v128, r30: v128, r31: v128, r32: v128, r33: v128,
   r40: v128, r41: v128, r42: v128, r43: v128, r50: v128, r51: v128, r52: v128, r53: v128,
@@ -230,10 +206,10 @@ function sigmoid(v: v128): v128 { return vsigmoid(v); }
   const y1 = finish(at(i, r01, r11, r21, r31, r41, r51), bias, epilogue);
   const y2 = finish(at(i, r02, r12, r22, r32, r42, r52), bias, epilogue);
   const y3 = finish(at(i, r03, r13, r23, r33, r43, r53), bias, epilogue);
-  storeTileRow(yc, t, real, tw, h, w, i, column(0, y0, y1, y2, y3));
-  storeTileRow(yc, t + 1, real, tw, h, w, i, column(1, y0, y1, y2, y3));
-  storeTileRow(yc, t + 2, real, tw, h, w, i, column(2, y0, y1, y2, y3));
-  storeTileRow(yc, t + 3, real, tw, h, w, i, column(3, y0, y1, y2, y3));
+  storeTileRow(q0, rows0, cols0, i, rowBytes, column(0, y0, y1, y2, y3));
+  storeTileRow(q1, rows1, cols1, i, rowBytes, column(1, y0, y1, y2, y3));
+  storeTileRow(q2, rows2, cols2, i, rowBytes, column(2, y0, y1, y2, y3));
+  storeTileRow(q3, rows3, cols3, i, rowBytes, column(3, y0, y1, y2, y3));
 }
 
 /**
@@ -244,7 +220,7 @@ export function winogradOutput(c: usize, m: usize, h: i32, w: i32, y: usize, beg
   const p = changetype<ConvParams>(c);
   const cout = p.cout, cout4 = paddedCout(p), tiles = winogradTiles(h, w), tw = (w + TILE - 1) / TILE, real = ((h + TILE - 1) / TILE) * tw;
   const nb = bands(h, w), groups = tiles >> 2;
-  const planeBytes = <usize>tiles << 2;
+  const planeBytes = <usize>planeStride(tiles) << 2, rowBytes = <usize>w << 2;
   const epilogue = p.epilogue;
   for (let item = begin; item < end; item++) {
     const band = item % nb, plane = item / nb, co = plane % cout, img = plane / cout;
@@ -280,13 +256,22 @@ export function winogradOutput(c: usize, m: usize, h: i32, w: i32, y: usize, beg
       m0 = v128.load(q); m1 = v128.load(q + planeBytes); m2 = v128.load(q + 2 * planeBytes);
       m3 = v128.load(q + 3 * planeBytes); m4 = v128.load(q + 4 * planeBytes); m5 = v128.load(q + 5 * planeBytes);
       const r50 = at(0, m0, m1, m2, m3, m4, m5), r51 = at(1, m0, m1, m2, m3, m4, m5), r52 = at(2, m0, m1, m2, m3, m4, m5), r53 = at(3, m0, m1, m2, m3, m4, m5);
-      outputRow(0, yc, t, real, tw, h, w, bias, epilogue,
+      // each lane's tile: its first output pixel, its rows and columns inside (no rows for a padding tile)
+      let ty = t / tw, tx = t - ty * tw;
+      const q0 = yc + (<usize>(ty * w + tx) << 4), rows0 = t < real ? min(4, h - ty * TILE) : 0, cols0 = w - tx * TILE;
+      if (++tx == tw) { tx = 0; ty++; }
+      const q1 = yc + (<usize>(ty * w + tx) << 4), rows1 = t + 1 < real ? min(4, h - ty * TILE) : 0, cols1 = w - tx * TILE;
+      if (++tx == tw) { tx = 0; ty++; }
+      const q2 = yc + (<usize>(ty * w + tx) << 4), rows2 = t + 2 < real ? min(4, h - ty * TILE) : 0, cols2 = w - tx * TILE;
+      if (++tx == tw) { tx = 0; ty++; }
+      const q3 = yc + (<usize>(ty * w + tx) << 4), rows3 = t + 3 < real ? min(4, h - ty * TILE) : 0, cols3 = w - tx * TILE;
+      outputRow(0, rowBytes, bias, epilogue, q0, q1, q2, q3, rows0, rows1, rows2, rows3, cols0, cols1, cols2, cols3,
         r00, r01, r02, r03, r10, r11, r12, r13, r20, r21, r22, r23, r30, r31, r32, r33, r40, r41, r42, r43, r50, r51, r52, r53);
-      outputRow(1, yc, t, real, tw, h, w, bias, epilogue,
+      outputRow(1, rowBytes, bias, epilogue, q0, q1, q2, q3, rows0, rows1, rows2, rows3, cols0, cols1, cols2, cols3,
         r00, r01, r02, r03, r10, r11, r12, r13, r20, r21, r22, r23, r30, r31, r32, r33, r40, r41, r42, r43, r50, r51, r52, r53);
-      outputRow(2, yc, t, real, tw, h, w, bias, epilogue,
+      outputRow(2, rowBytes, bias, epilogue, q0, q1, q2, q3, rows0, rows1, rows2, rows3, cols0, cols1, cols2, cols3,
         r00, r01, r02, r03, r10, r11, r12, r13, r20, r21, r22, r23, r30, r31, r32, r33, r40, r41, r42, r43, r50, r51, r52, r53);
-      outputRow(3, yc, t, real, tw, h, w, bias, epilogue,
+      outputRow(3, rowBytes, bias, epilogue, q0, q1, q2, q3, rows0, rows1, rows2, rows3, cols0, cols1, cols2, cols3,
         r00, r01, r02, r03, r10, r11, r12, r13, r20, r21, r22, r23, r30, r31, r32, r33, r40, r41, r42, r43, r50, r51, r52, r53);
     }
   }

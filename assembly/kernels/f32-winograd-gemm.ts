@@ -12,7 +12,7 @@
 
 import { madd } from "../simd";
 import { ConvParams } from "./f32-conv2d";
-import { paddedCout, winogradTiles } from "./f32-conv3x3-winograd";
+import { paddedCout, planeStride, winogradTiles } from "./f32-conv3x3-winograd";
 import { POSITIONS, U_BLOCK } from "./f32-winograd-f43";
 
 /** Input channels summed from zero before they are added to M. */
@@ -93,12 +93,13 @@ export function winogradProduct(c: usize, v: usize, m: usize, h: i32, w: i32, be
   const p = changetype<ConvParams>(c);
   const cin = p.cin, cout4 = paddedCout(p), tiles = winogradTiles(h, w);
   const chunk = chunkTiles(cin, tiles), chunks = (tiles + chunk - 1) / chunk;
-  const rowBytes = <usize>POSITIONS * <usize>tiles << 2;
+  const vPlaneFloats = <usize>planeStride(cin * tiles), mPlaneFloats = <usize>planeStride(tiles);
+  const rowBytes = <usize>POSITIONS * mPlaneFloats << 2;
   for (let item = begin; item < end; item++) {
     const ck = item % chunks, rest = item / chunks, xi = rest % POSITIONS, img = rest / POSITIONS;
-    const vPlane = v + (<usize>(img * POSITIONS + xi) * <usize>cin * <usize>tiles << 2);
+    const vPlane = v + (<usize>(img * POSITIONS + xi) * vPlaneFloats << 2);
     const uPlane = p.weights + (<usize>xi * <usize>cout4 * <usize>cin << 2);
-    const mPlane = m + (<usize>img * <usize>cout4 * rowBytes) + (<usize>xi * <usize>tiles << 2);
+    const mPlane = m + (<usize>img * <usize>cout4 * rowBytes) + (<usize>xi * mPlaneFloats << 2);
     const t0 = ck * chunk, t1 = min(tiles, t0 + chunk);
     for (let co = 0; co < cout4; co += U_BLOCK) {
       const ub = uPlane + (<usize>co * <usize>cin << 2), mc = mPlane + <usize>co * rowBytes;
