@@ -57,10 +57,14 @@ export function setWinogradPolicy(policy: WinogradPolicy): WinogradPolicy {
   return previous;
 }
 
-/** Whether `c` can run as F(4×4, 3×3) Winograd (assembly/kernels/f32-conv3x3-winograd.ts): 3×3, stride 1, dilation 1, padding 1, one group. */
+/**
+ * Whether `c` can run as F(4×4, 3×3) Winograd (assembly/kernels/f32-conv3x3-winograd.ts): 3×3,
+ * stride 1, one group, padding = dilation, the dilation 1 or a multiple of 4 (BAM's 4: its lanes are
+ * 4 interleaved sub-images).
+ */
 function winogradFits(c: Conv): boolean {
   const [sh, sw] = pairOf(c.stride, 1), [dh, dw] = pairOf(c.dilation, 1), [ph, pw] = c.padding ?? [0, 0];
-  return c.kh === 3 && c.kw === 3 && sh === 1 && sw === 1 && dh === 1 && dw === 1 && ph === 1 && pw === 1 && (c.groups ?? 1) === 1;
+  return c.kh === 3 && c.kw === 3 && sh === 1 && sw === 1 && (c.groups ?? 1) === 1 && dh === dw && ph === dh && pw === dh && (dh === 1 || dh % 4 === 0);
 }
 
 /**

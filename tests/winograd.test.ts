@@ -22,9 +22,11 @@ const tolerance = (mag: number) => 1e-6 + 4e-6 * mag;
 interface Case {
   n: number; cin: number; cout: number; h: number; w: number;
   bias?: boolean; epilogue?: number; pre?: boolean;
+  /** Dilation and padding (default 1). */
+  d?: number;
 }
 
-const conv3x3 = (c: Case): Conv => ({ cin: c.cin, cout: c.cout, kh: 3, kw: 3, padding: [1, 1], epilogue: c.epilogue ?? EPILOGUE_NONE, weight: "weight" });
+const conv3x3 = (c: Case): Conv => ({ cin: c.cin, cout: c.cout, kh: 3, kw: 3, padding: [c.d ?? 1, c.d ?? 1], dilation: c.d ?? 1, epilogue: c.epilogue ?? EPILOGUE_NONE, weight: "weight" });
 
 /** Inputs in [−2, 2), weights scaled by 1/√(9·cin), bias, and the input transform's scale and shift. */
 function inputsOf(c: Case) {
@@ -38,7 +40,8 @@ function inputsOf(c: Case) {
 }
 
 function reference(c: Case, inputs: ReturnType<typeof inputsOf>) {
-  const spec = { n: c.n, cin: c.cin, h: c.h, w: c.w, cout: c.cout, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, ph: 1, pw: 1, groups: 1, bias: !!c.bias, relu: c.epilogue === EPILOGUE_RELU, pre: !!c.pre };
+  const d = c.d ?? 1;
+  const spec = { n: c.n, cin: c.cin, h: c.h, w: c.w, cout: c.cout, kh: 3, kw: 3, sh: 1, sw: 1, dh: d, dw: d, ph: d, pw: d, groups: 1, bias: !!c.bias, relu: c.epilogue === EPILOGUE_RELU, pre: !!c.pre };
   const ref = referenceConv2d(spec, inputs.x, inputs.weight, inputs.bias ?? null, inputs.scale, inputs.shift);
   if (c.epilogue === EPILOGUE_SIGMOID) ref.y.forEach((v, i) => (ref.y[i] = 1 / (1 + Math.exp(-v))));
   return ref;
@@ -122,6 +125,12 @@ test.serial("the epilogues (bias + ReLU, bias + sigmoid) and the input transform
   check(t, { n: 3, cin: 17, cout: 9, h: 13, w: 5, pre: true, bias: true, epilogue: EPILOGUE_RELU });
 });
 
+test.serial("dilation 4 and 8 (padding = dilation, BAM's): lanes are 4 interleaved sub-images, at every size around the sub-images' tiles", (t) => {
+  for (const [h, w] of [[1, 1], [2, 3], [5, 3], [4, 4], [9, 7], [16, 16], [17, 23], [29, 37]]) check(t, { n: 1, cin: 3, cout: 5, h, w, d: 4, bias: true });
+  check(t, { n: 3, cin: 6, cout: 9, h: 13, w: 11, d: 4, pre: true, epilogue: EPILOGUE_RELU });
+  check(t, { n: 1, cin: 5, cout: 2, h: 31, w: 20, d: 8, bias: true, epilogue: EPILOGUE_SIGMOID });
+});
+
 test.serial("Winograd and the direct convolution (kernels.conv2d) agree on random shapes within the float64 reference's Σ|w·x|", (t) => {
   let seed = 12345;
   const rand = (k: number) => { seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0; return 1 + (seed % k); };
@@ -142,7 +151,10 @@ test.serial("Winograd and the direct convolution (kernels.conv2d) agree on rando
 test.serial("every stage split at arbitrary item boundaries gives the same bytes", (t) => {
   let seed = 99;
   const rand = (k: number) => { seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0; return seed % k; };
-  for (const c of [{ n: 3, cin: 5, cout: 6, h: 9, w: 13, bias: true, pre: true }, { n: 1, cin: 40, cout: 9, h: 21, w: 17 }, { n: 2, cin: 600, cout: 5, h: 24, w: 24 }] as Case[]) {
+  for (const c of [
+    { n: 3, cin: 5, cout: 6, h: 9, w: 13, bias: true, pre: true }, { n: 1, cin: 40, cout: 9, h: 21, w: 17 }, { n: 2, cin: 600, cout: 5, h: 24, w: 24 },
+    { n: 2, cin: 7, cout: 5, h: 23, w: 19, d: 4 },
+  ] as Case[]) {
     const inputs = inputsOf(c);
     const whole = runStagedConv(conv3x3(c), inputs, [c.n, c.cout, c.h, c.w]);
     t.is(whole.extents.length, 3, "input transform, product, output transform");
@@ -154,13 +166,15 @@ test.serial("every stage split at arbitrary item boundaries gives the same bytes
   }
 });
 
-test.serial("the rule: 3×3, stride 1, dilation 1, padding 1, one group, 16 channels or more; kernels.conv2d keeps the direct path", (t) => {
+test.serial("the rule: 3×3, stride 1, padding = dilation (1 or a multiple of 4), one group, 16 channels or more; kernels.conv2d keeps the direct path", (t) => {
   setWinogradPolicy("auto");
   const base: Conv = { cin: 16, cout: 16, kh: 3, kw: 3, padding: [1, 1], weight: "w" };
   t.true(usesWinograd(base));
+  t.true(usesWinograd({ ...base, dilation: 4, padding: [4, 4] }), "BAM's dilation 4");
   for (const [what, c] of [
     ["8 input channels", { ...base, cin: 8 }], ["8 output channels", { ...base, cout: 8 }], ["stride 2", { ...base, stride: 2 }],
-    ["dilation 2", { ...base, dilation: 2, padding: [2, 2] }], ["padding 0", { ...base, padding: [0, 0] }], ["2 groups", { ...base, groups: 2 }],
+    ["dilation 2", { ...base, dilation: 2, padding: [2, 2] }], ["dilation 4, padding 1", { ...base, dilation: 4 }], ["dilation [4, 8]", { ...base, dilation: [4, 8], padding: [4, 8] }],
+    ["padding 0", { ...base, padding: [0, 0] }], ["2 groups", { ...base, groups: 2 }],
     ["5×5", { ...base, kh: 5, kw: 5, padding: [2, 2] }], ["exactNonFinite", { ...base, exactNonFinite: true }],
   ] as [string, Conv][]) t.false(usesWinograd(c), what);
   setWinogradPolicy("always");

@@ -28,7 +28,7 @@ const CHUNK_BYTES = 64 << 10;
 /** Work items of the product: (image, position, chunk of tiles). */
 export function winogradProductItems(c: usize, n: i32, h: i32, w: i32): i32 {
   if (h <= 0 || w <= 0) return 0;
-  const tiles = winogradTiles(h, w), chunk = chunkTiles(changetype<ConvParams>(c).cin, tiles);
+  const p = changetype<ConvParams>(c), tiles = winogradTiles(p, h, w), chunk = chunkTiles(p.cin, tiles);
   return n * POSITIONS * ((tiles + chunk - 1) / chunk);
 }
 
@@ -91,7 +91,7 @@ export function winogradProductItems(c: usize, n: i32, h: i32, w: i32): i32 {
  */
 export function winogradProduct(c: usize, v: usize, m: usize, h: i32, w: i32, begin: i32, end: i32): void {
   const p = changetype<ConvParams>(c);
-  const cin = p.cin, cout4 = paddedCout(p), tiles = winogradTiles(h, w);
+  const cin = p.cin, cout4 = paddedCout(p), tiles = winogradTiles(p, h, w);
   const chunk = chunkTiles(cin, tiles), chunks = (tiles + chunk - 1) / chunk;
   const vPlaneFloats = <usize>planeStride(cin * tiles), mPlaneFloats = <usize>planeStride(tiles);
   const rowBytes = <usize>POSITIONS * mPlaneFloats << 2;
