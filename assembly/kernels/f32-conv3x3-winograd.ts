@@ -239,6 +239,11 @@ export function winogradInput(c: usize, x: usize, h: i32, w: i32, v: usize, begi
   if (cols >= 4) v128.store(at, row); else storeLanes(at, row, cols);
 }
 
+/** Column j of one row of M·A: the row's six positions at q, q + planeBytes, … (each group's loads are one per position once the calls' common loads merge). */
+@inline function rowOfMA(j: i32, q: usize, planeBytes: usize): v128 {
+  return at(j, v128.load(q), v128.load(q + planeBytes), v128.load(q + 2 * planeBytes), v128.load(q + 3 * planeBytes), v128.load(q + 4 * planeBytes), v128.load(q + 5 * planeBytes));
+}
+
 /** σ out of line: the sixteen vectors of a group share one copy of it. */
 function sigmoid(v: v128): v128 { return vsigmoid(v); }
 
@@ -291,30 +296,13 @@ export function winogradOutput(c: usize, m: usize, h: i32, w: i32, y: usize, beg
       const t = g << 2;
       const src = mc + (<usize>t << 2);
       // r{k}{j}: column j of row k of M·A (M's row k is positions 6k … 6k + 5)
-      let q = src;
-      let m0 = v128.load(q), m1 = v128.load(q + planeBytes), m2 = v128.load(q + 2 * planeBytes);
-      let m3 = v128.load(q + 3 * planeBytes), m4 = v128.load(q + 4 * planeBytes), m5 = v128.load(q + 5 * planeBytes);
-      const r00 = at(0, m0, m1, m2, m3, m4, m5), r01 = at(1, m0, m1, m2, m3, m4, m5), r02 = at(2, m0, m1, m2, m3, m4, m5), r03 = at(3, m0, m1, m2, m3, m4, m5);
-      q += 6 * planeBytes;
-      m0 = v128.load(q); m1 = v128.load(q + planeBytes); m2 = v128.load(q + 2 * planeBytes);
-      m3 = v128.load(q + 3 * planeBytes); m4 = v128.load(q + 4 * planeBytes); m5 = v128.load(q + 5 * planeBytes);
-      const r10 = at(0, m0, m1, m2, m3, m4, m5), r11 = at(1, m0, m1, m2, m3, m4, m5), r12 = at(2, m0, m1, m2, m3, m4, m5), r13 = at(3, m0, m1, m2, m3, m4, m5);
-      q += 6 * planeBytes;
-      m0 = v128.load(q); m1 = v128.load(q + planeBytes); m2 = v128.load(q + 2 * planeBytes);
-      m3 = v128.load(q + 3 * planeBytes); m4 = v128.load(q + 4 * planeBytes); m5 = v128.load(q + 5 * planeBytes);
-      const r20 = at(0, m0, m1, m2, m3, m4, m5), r21 = at(1, m0, m1, m2, m3, m4, m5), r22 = at(2, m0, m1, m2, m3, m4, m5), r23 = at(3, m0, m1, m2, m3, m4, m5);
-      q += 6 * planeBytes;
-      m0 = v128.load(q); m1 = v128.load(q + planeBytes); m2 = v128.load(q + 2 * planeBytes);
-      m3 = v128.load(q + 3 * planeBytes); m4 = v128.load(q + 4 * planeBytes); m5 = v128.load(q + 5 * planeBytes);
-      const r30 = at(0, m0, m1, m2, m3, m4, m5), r31 = at(1, m0, m1, m2, m3, m4, m5), r32 = at(2, m0, m1, m2, m3, m4, m5), r33 = at(3, m0, m1, m2, m3, m4, m5);
-      q += 6 * planeBytes;
-      m0 = v128.load(q); m1 = v128.load(q + planeBytes); m2 = v128.load(q + 2 * planeBytes);
-      m3 = v128.load(q + 3 * planeBytes); m4 = v128.load(q + 4 * planeBytes); m5 = v128.load(q + 5 * planeBytes);
-      const r40 = at(0, m0, m1, m2, m3, m4, m5), r41 = at(1, m0, m1, m2, m3, m4, m5), r42 = at(2, m0, m1, m2, m3, m4, m5), r43 = at(3, m0, m1, m2, m3, m4, m5);
-      q += 6 * planeBytes;
-      m0 = v128.load(q); m1 = v128.load(q + planeBytes); m2 = v128.load(q + 2 * planeBytes);
-      m3 = v128.load(q + 3 * planeBytes); m4 = v128.load(q + 4 * planeBytes); m5 = v128.load(q + 5 * planeBytes);
-      const r50 = at(0, m0, m1, m2, m3, m4, m5), r51 = at(1, m0, m1, m2, m3, m4, m5), r52 = at(2, m0, m1, m2, m3, m4, m5), r53 = at(3, m0, m1, m2, m3, m4, m5);
+      const step: usize = 6 * planeBytes;
+      const r00 = rowOfMA(0, src, planeBytes), r01 = rowOfMA(1, src, planeBytes), r02 = rowOfMA(2, src, planeBytes), r03 = rowOfMA(3, src, planeBytes);
+      const r10 = rowOfMA(0, src + step, planeBytes), r11 = rowOfMA(1, src + step, planeBytes), r12 = rowOfMA(2, src + step, planeBytes), r13 = rowOfMA(3, src + step, planeBytes);
+      const r20 = rowOfMA(0, src + 2 * step, planeBytes), r21 = rowOfMA(1, src + 2 * step, planeBytes), r22 = rowOfMA(2, src + 2 * step, planeBytes), r23 = rowOfMA(3, src + 2 * step, planeBytes);
+      const r30 = rowOfMA(0, src + 3 * step, planeBytes), r31 = rowOfMA(1, src + 3 * step, planeBytes), r32 = rowOfMA(2, src + 3 * step, planeBytes), r33 = rowOfMA(3, src + 3 * step, planeBytes);
+      const r40 = rowOfMA(0, src + 4 * step, planeBytes), r41 = rowOfMA(1, src + 4 * step, planeBytes), r42 = rowOfMA(2, src + 4 * step, planeBytes), r43 = rowOfMA(3, src + 4 * step, planeBytes);
+      const r50 = rowOfMA(0, src + 5 * step, planeBytes), r51 = rowOfMA(1, src + 5 * step, planeBytes), r52 = rowOfMA(2, src + 5 * step, planeBytes), r53 = rowOfMA(3, src + 5 * step, planeBytes);
       if (d == 1) {
         // each lane's tile: its first output pixel, its rows and columns inside (no rows for a padding tile)
         let ty = t / tw, tx = t - ty * tw;
