@@ -3,10 +3,11 @@
 //   Y = Aᵀ·[(G·g·Gᵀ) ⊙ (Bᵀ·d·B)]·A
 // for the 6×6 input patch d and the 3×3 filter g: 36 multiplications instead of 144. The matrices
 // come from Toom–Cook interpolation at the points 0, ±3/4, ±3/2 and ∞ rather than Lavin's
-// 0, ±1, ±2, ∞: in float32 the standard points put the error of a 256-channel convolution at 2–5×
-// SPEC §5's tolerance, these at about a quarter of it (with the blocked accumulation of
-// f32-winograd-gemm.ts; Barabasz et al., "Error analysis and improving the accuracy of Winograd
-// convolution for deep neural networks", ACM TOMS 46(4), 2020, choose points the same way).
+// 0, ±1, ±2, ∞: in float32 (a float64 simulation, Kaiming weights, unit normal inputs) the standard
+// points with a plain sum put the worst error of a 256–512-channel convolution at 1.9–4.8× SPEC §5's
+// tolerance (1.0–1.9× at 64), these with the blocked sum of f32-winograd-gemm.ts at 0.2–0.34×
+// (Barabasz et al., "Error analysis and improving the accuracy of Winograd convolution for deep
+// neural networks", ACM TOMS 46(4), 2020, choose points the same way).
 // Every entry of Bᵀ and Aᵀ is a dyadic rational, exact in float32; G (with thirds) is applied in
 // float64 once, when the weights are packed.
 //
