@@ -210,12 +210,14 @@ test.serial("256 and 512 input channels (Kaiming weights): within SPEC §5's 1e-
 });
 
 // Every block of the registry (those without a 3×3 convolution run unchanged): the residual
-// blocks and BAM in both layouts, the others in NCHW.
+// blocks and BAM in both layouts, the others in NCHW. Not the poison_* goldens (NaN, ±Inf and
+// ±3e38 placed in x or a weight), which test PyTorch's exact pattern of non-finite outputs: the
+// transforms spread a non-finite input over whole tiles and may overflow near 3e38 (README).
 for (const { folder, create, layouts } of blocks) {
   test.serial(`${folder}: every golden with Winograd wherever it fits, within SPEC §5`, async (t) => {
     setWinogradPolicy("always");
     const checked = ["se_resblock", "cbam_basicblock", "bam"].includes(folder) ? layouts : layouts.slice(0, 1);
-    for (const file of goldenCases(folder)) {
+    for (const file of goldenCases(folder).filter((f) => !f.startsWith("poison"))) {
       for (const layout of checked) {
         const nchw = readGolden(folder, file);
         const g = layout === "nhwc" ? goldenAsNhwc(nchw) : nchw;
