@@ -311,7 +311,8 @@ type BlockClass<G extends BlockConfig> = new (def: BlockDef<never, G>, config: G
 
 /** A block's `createX`, which also answers what it is: its name and the weights given options need. */
 export interface BlockFactory<O, B> {
-  (options: O, weights?: Weights): Promise<B>;
+  /** (options may be left out only by blocks that need none, as SimAM: the others throw naming the missing option) */
+  (options?: O, weights?: Weights): Promise<B>;
   /** The block's name, e.g. "SE". */
   readonly blockName: string;
   /** How many input tensors `run` takes (2 for AFF and iAFF). */
@@ -328,12 +329,12 @@ export interface BlockFactory<O, B> {
  * writes the block's parameter record.
  */
 export function blockFactory<O, G extends BlockConfig, B extends BlockBase<G>>(def: BlockDef<O, G>, kind: BlockClass<G> = Block as never): BlockFactory<O, B> {
-  const parse = (options: O): G => {
+  const parse = (options: O | undefined): G => {
     const o = checkOptionKeys(def.name, options === undefined ? ({} as O) : options, [...def.optionKeys, "layout"]);
     const layout = oneOf<Layout>(def.name, "layout", (o as { layout?: unknown }).layout, def.layouts ?? ["nchw"], "nchw");
     return { ...def.parse(o), layout } as G;
   };
-  const create = async (options: O, weights: Weights = {}) => {
+  const create = async (options?: O, weights: Weights = {}) => {
     const config = parse(options);
     const checked = checkWeights(def.name, weights, def.weights(config));
     const prepared = def.prepare?.(config, checked) ?? { weights: checked };

@@ -37,6 +37,14 @@ export const EPILOGUE_NONE = 0;
 export const EPILOGUE_RELU = 1;
 export const EPILOGUE_SIGMOID = 2;
 
+// ---- Which output pixels of a convolution its exact scalar pass computes (kernels/f32-conv2d-exact.ts) ----
+/** None: every weight is finite and any batch norm after it is folded into it (the packed kernel computes it all). */
+export const CONV_EXACT_NONE = 0;
+/** A weight is NaN or ±Inf: the pixels whose taps reach the zero padding are recomputed without those taps. */
+export const CONV_EXACT_BORDER = 1;
+/** A batch norm after it could not be folded into it exactly: every pixel is computed by the exact pass. */
+export const CONV_EXACT_ALL = 2;
+
 // ---- The call record ----
 // One per block and input shape, in the module's memory, as 32-bit words. The bindings write the
 // operands and dims; the block's `_plan` export writes the scratch size, the stages and their
@@ -64,15 +72,15 @@ export const CALL_STAGES = 8;
 /** Scratch bytes the call needs, as an f64 (words 10–11; exact beyond 4 GiB, so the bindings can refuse it). */
 export const CALL_SCRATCH_BYTES = 10;
 /** The most stages a block may have. */
-export const MAX_STAGES = 48;
+export const MAX_STAGES = 64;
 /** Items of stage s are word CALL_EXTENTS + s. */
 export const CALL_EXTENTS = 12;
 /** What stage s computes (a code of the block's own) is word CALL_KINDS + s. */
-export const CALL_KINDS = 60;
+export const CALL_KINDS = 76;
 /** First of the block's private words (region offsets and derived sizes). */
-export const CALL_PRIVATE = 108;
+export const CALL_PRIVATE = 140;
 /** Words in a call record. */
-export const CALL_WORDS = 192;
+export const CALL_WORDS = 224;
 
 // ---- A worker thread's control block (bindings/threads.ts, bindings/worker.ts), 32-bit words ----
 /** Bumped by the calling thread to start a job. */

@@ -1,10 +1,15 @@
 // Convolutions inside blocks: their weights packed once, at create, in the layout of the module's
-// conv kernel (f32_conv2d_pack in assembly/kernels/f32-conv2d.ts: blocks of 4 output channels
-// interleaved, or f32_winograd_f43_pack's transformed weights for a Winograd convolution), and
-// their constants as a ConvParams record (that file's @unmanaged class).
+// conv kernel (f32_conv2d_pack in assembly/kernels/f32-conv2d.ts: blocks of 4, 2 and 1 output
+// channels interleaved, or f32_winograd_f43_pack's transformed weights for a Winograd
+// convolution), and their constants as a ConvParams record (that file's @unmanaged class).
+// A conv with a NaN or ±Inf weight, or with a batch norm that could not be folded into it
+// (foldedConvWeights), also keeps its weights unpacked for the exact pass
+// (assembly/kernels/f32-conv2d-exact.ts), which its record's `exact` code turns on; such a conv
+// is never Winograd.
 
 import type { ExciteExports } from "./abi.js";
-import { EPILOGUE_NONE } from "./constants.js";
+import type { FoldedBatchNorm } from "./batchnorm.js";
+import { CONV_EXACT_ALL, CONV_EXACT_BORDER, CONV_EXACT_NONE, EPILOGUE_NONE } from "./constants.js";
 import type { Heap } from "./memory.js";
 import { type Fields, i32 } from "./params.js";
 import { WeightPack, type Weights } from "./weights.js";
@@ -30,9 +35,11 @@ export interface Conv {
   /** A per-input-channel affine + ReLU applied as the input is read (bn + relu in front): scale and shift keys. */
   readonly preScale?: string;
   readonly preShift?: string;
+  /** Channels per image of the tensor the convolution reads channels [0, cin) of (default cin: all of it). */
+  readonly inputChannels?: number;
   /**
-   * Keep PyTorch's pattern of NaN and ±Inf in the output (no Winograd, whose transforms spread a
-   * non-finite input over every 4×4 output tile whose 6×6 patch holds it). Inside the blocks a
+   * Keep PyTorch's pattern of NaN and ±Inf in the output for a non-finite input (no Winograd, whose
+   * transforms spread it over every 4×4 output tile whose 6×6 patch holds it). Inside the blocks a
    * non-finite input reaches every output through their pooled gates anyway; kernels.conv2d sets it.
    */
   readonly exactNonFinite?: boolean;
@@ -43,7 +50,10 @@ const kdim = (c: Conv): number => (c.cin / (c.groups ?? 1)) * c.kh * c.kw;
 
 const pairOf = (v: number | readonly [number, number] | undefined, fallback: number): readonly [number, number] => (v === undefined ? [fallback, fallback] : typeof v === "number" ? [v, v] : v);
 
-/** Which convolutions run as Winograd: "auto" (winogradPays), "always" (every one that can, exactNonFinite or not), "never". */
+/**
+ * Which convolutions run as Winograd: "auto" (winogradPays), "always" (every one that can,
+ * exactNonFinite or not), "never". None on the exact pass, whatever the policy.
+ */
 export type WinogradPolicy = "auto" | "always" | "never";
 let winogradPolicy: WinogradPolicy = "auto";
 
@@ -81,20 +91,45 @@ function winogradPays(c: Conv): boolean {
   return Math.min(c.cin, c.cout) >= 16;
 }
 
-/** Whether `c` runs as Winograd under the current policy. */
-export function usesWinograd(c: Conv): boolean {
-  return winogradPolicy !== "never" && winogradFits(c) && (winogradPolicy === "always" || (!c.exactNonFinite && winogradPays(c)));
+/**
+ * Whether `c` runs as Winograd under the current policy. Never when its weights take the exact
+ * pass (`exact`: a NaN or ±Inf weight, or a batch norm applied after it, needsExactPass): that pass
+ * recomputes only the border pixels of the direct product, whose interior has PyTorch's pattern of
+ * NaN and ±Inf, where Winograd's transformed weights would turn an infinite weight into NaN.
+ */
+export function usesWinograd(c: Conv, exact: boolean): boolean {
+  return !exact && winogradPolicy !== "never" && winogradFits(c) && (winogradPolicy === "always" || (!c.exactNonFinite && winogradPays(c)));
 }
 
-/** Floats of c's packed weights. */
-export function packedFloats(c: Conv): number {
-  return usesWinograd(c) ? 36 * Math.ceil(c.cout / 4) * 4 * c.cin : c.cout * kdim(c);
+/** Floats of c's packed weights (`exact`: as usesWinograd). */
+export function packedFloats(c: Conv, exact: boolean): number {
+  return usesWinograd(c, exact) ? 36 * Math.ceil(c.cout / 4) * 4 * c.cin : c.cout * kdim(c);
 }
 
-/** Packs c's PyTorch weights at module address `raw` into `dst` (packedFloats(c) floats). */
-export function packConv(wasm: ExciteExports, c: Conv, raw: number, dst: number): void {
-  if (usesWinograd(c)) wasm.f32_winograd_f43_pack(raw, c.cin, c.cout, dst);
+/** Packs c's PyTorch weights at module address `raw` into `dst` (packedFloats(c, exact) floats). */
+export function packConv(wasm: ExciteExports, c: Conv, exact: boolean, raw: number, dst: number): void {
+  if (usesWinograd(c, exact)) wasm.f32_winograd_f43_pack(raw, c.cin, c.cout, dst);
   else wasm.f32_conv2d_pack(raw, c.cout, kdim(c), c.groups ?? 1, dst);
+}
+
+// The keys, derived from a conv's weight key, of its unpacked weights and of the affine after it
+// (a batch norm that could not be folded: scale, shift per output channel).
+export const exactWeightKey = (weight: string): string => `${weight}#exact`;
+export const postScaleKey = (weight: string): string => `${weight}#post.scale`;
+export const postShiftKey = (weight: string): string => `${weight}#post.shift`;
+
+/**
+ * The weights of a conv under `weight` and `bias` with a batch norm folded into it
+ * (batchnorm.ts foldBatchNormExact): the folded ones, or, where the fold is not exact, the conv's own
+ * and the batch norm's affine, which the conv's record then applies after it (CONV_EXACT_ALL).
+ */
+export function foldedConvWeights(weight: string, bias: string, folded: FoldedBatchNorm): Weights {
+  const out: Weights = { [weight]: folded.weight, [bias]: folded.bias };
+  if (folded.after) {
+    out[postScaleKey(weight)] = folded.after.scale;
+    out[postShiftKey(weight)] = folded.after.shift;
+  }
+  return out;
 }
 
 /**
@@ -104,20 +139,31 @@ export function packConv(wasm: ExciteExports, c: Conv, raw: number, dst: number)
 export function convRecord(c: Conv, weights: Pick<WeightPack, "ptr">): Fields {
   const [sh, sw] = pairOf(c.stride, 1), [dh, dw] = pairOf(c.dilation, 1), [ph, pw] = c.padding ?? [0, 0];
   const at = (key: string | undefined) => (key === undefined ? 0 : weights.ptr(key));
+  const exact = at(postScaleKey(c.weight)) ? CONV_EXACT_ALL : at(exactWeightKey(c.weight)) ? CONV_EXACT_BORDER : CONV_EXACT_NONE;
   return [
     i32(c.cin), i32(c.cout), i32(c.kh), i32(c.kw), i32(sh), i32(sw), i32(dh), i32(dw), i32(ph), i32(pw),
     i32(c.groups ?? 1), i32(c.epilogue ?? EPILOGUE_NONE), i32(at(c.weight)), i32(at(c.bias)), i32(at(c.preScale)), i32(at(c.preShift)),
-    i32(usesWinograd(c)),
+    i32(c.inputChannels ?? c.cin), i32(exact), i32(at(exactWeightKey(c.weight))), i32(at(postScaleKey(c.weight))), i32(at(postShiftKey(c.weight))),
+    i32(usesWinograd(c, exact !== CONV_EXACT_NONE)),
   ];
 }
 
-/** A WeightPack of `weights` in which the weights of `convs` are packed for the conv kernel. */
+/** Whether conv weights `w` need the exact pass: a NaN or ±Inf among them, or the affine of an unfolded batch norm after them. */
+export const needsExactPass = (weights: Weights, weight: string): boolean =>
+  weights[postScaleKey(weight)] !== undefined || !weights[weight].every(Number.isFinite);
+
+/**
+ * A WeightPack of `weights` in which the weights of `convs` are packed for the conv kernel, or
+ * transformed for Winograd (and kept unpacked as well for those that need the exact pass).
+ */
 export function packWeights(heap: Heap, weights: Weights, convs: readonly Conv[]): WeightPack {
-  const pack = new WeightPack(heap, weights, new Map(convs.map((c) => [c.weight, packedFloats(c)])));
+  const all: Weights = { ...weights };
+  for (const c of convs) if (needsExactPass(weights, c.weight)) all[exactWeightKey(c.weight)] = weights[c.weight];
+  const pack = new WeightPack(heap, all, new Map(convs.map((c) => [c.weight, packedFloats(c, needsExactPass(weights, c.weight))])));
   try {
     for (const c of convs) {
       const src = heap.upload(weights[c.weight]);
-      packConv(heap.wasm, c, src, pack.ptr(c.weight));
+      packConv(heap.wasm, c, needsExactPass(weights, c.weight), src, pack.ptr(c.weight));
       heap.free(src);
     }
   } catch (err) {

@@ -75,7 +75,8 @@ export function threadSupport(): ThreadSupport {
   if (typeof SharedArrayBuffer === "undefined") {
     return { ...base, available: false, reason: "SharedArrayBuffer is not available: a page must be cross-origin isolated (served with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)" };
   }
-  const g = globalThis as { crossOriginIsolated?: boolean; Worker?: unknown };
+  const g = globalThis as { crossOriginIsolated?: boolean; Worker?: unknown; process?: { getBuiltinModule?: unknown } };
+  if (isNode() && typeof g.process?.getBuiltinModule !== "function") return { ...base, available: false, reason: "Node before 20.16 has no process.getBuiltinModule, which the thread pool loads worker_threads with" };
   if (!isNode() && g.crossOriginIsolated === false) return { ...base, available: false, reason: "the page is not cross-origin isolated (Cross-Origin-Opener-Policy: same-origin, Cross-Origin-Embedder-Policy: require-corp)" };
   if (!isNode() && typeof g.Worker !== "function") return { ...base, available: false, reason: "this environment has no Worker" };
   if (moduleRequested() && !pool && !moduleFlavour()?.endsWith("-threads") && moduleFlavour() !== undefined && moduleFlavour() !== "custom") {
@@ -212,7 +213,9 @@ function stopPool(): void {
 async function spawn(module: LoadedModule, control: number, names: string[]): Promise<Worker> {
   const init = { module: module.module, memory: module.sharedMemory, control, names };
   if (isNode()) {
-    const { Worker } = (await import(/* webpackIgnore: true */ /* @vite-ignore */ "node:worker_threads")) as typeof import("node:worker_threads");
+    // process.getBuiltinModule (Node 20.16+) is invisible to browser bundlers, as a literal import is not
+    const node = (globalThis as unknown as { process: { getBuiltinModule(id: string): unknown } }).process;
+    const { Worker } = node.getBuiltinModule("node:worker_threads") as typeof import("node:worker_threads");
     const w = new Worker(new URL("./worker.js", import.meta.url));
     w.unref(); // a pool never keeps a process alive
     await new Promise<void>((resolve, reject) => {

@@ -123,12 +123,15 @@ export function oneOf<T extends string>(block: string, name: string, v: unknown,
   return v as T;
 }
 
-/** R = max(1, floor(C / reduction)), or `reducedChannels` when given (timm rounds it to multiples of 8). */
-export function reducedChannels(block: string, channels: number, reduction: unknown, explicit: unknown, defaultReduction: number): number {
+/**
+ * R = max(least, floor(C / reduction)) (least 1 for SPEC §2's blocks, 8 for coordinate attention's
+ * mip), or `reducedChannels` when given, also below `least` (timm rounds it to multiples of 8).
+ */
+export function reducedChannels(block: string, channels: number, reduction: unknown, explicit: unknown, defaultReduction: number, least = 1): number {
   // a bad reduction is an error even where reducedChannels overrides it
   const r = positiveInt(block, "reduction", reduction, defaultReduction);
   if (explicit !== undefined) return positiveInt(block, "reducedChannels", explicit);
-  return Math.max(1, Math.floor(channels / r));
+  return Math.max(least, Math.floor(channels / r));
 }
 
 /** The layout option: 'nchw' (PyTorch's, the default) or 'nhwc' (TensorFlow.js's). */

@@ -20,7 +20,8 @@ export function checkWeights(block: string, weights: unknown, specs: readonly We
   const expected = new Map(specs.map((s) => [s.key, s]));
   for (const key of Object.keys(given)) {
     if (!expected.has(key) && !IGNORED.test(key)) {
-      throw new Error(`excite: ${block} does not use weight '${key}' (its weights are ${specs.map((s) => s.key).join(", ")})`);
+      const its = specs.length ? `its weights are ${specs.map((s) => s.key).join(", ")}` : "it takes no weights";
+      throw new Error(`excite: ${block} does not use weight '${key}' (${its})`);
     }
   }
   const out: Weights = {};

@@ -5,23 +5,12 @@
 //   npm run build && npx tsx scripts/time-blocks.ts [rounds]
 
 import { type Block, createBAM, createCBAM, createCBAMBasicBlock, createSE, createSEResBlock } from "../dist/index.js";
+import { deterministicWeights } from "./deterministic-weights.js";
 
 const rounds = Number(process.argv[2] ?? 30);
 
-/** Deterministic weights for every key the block asks for (variances kept positive). */
-function weightsFor(specs: Record<string, number>): Record<string, Float32Array> {
-  let s = 12345;
-  const out: Record<string, Float32Array> = {};
-  for (const [key, length] of Object.entries(specs)) {
-    const a = new Float32Array(length);
-    for (let i = 0; i < length; i++) {
-      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-      a[i] = key.endsWith("running_var") ? 0.5 + s / 2 ** 32 : (s / 2 ** 32 - 0.5) * 0.2;
-    }
-    out[key] = a;
-  }
-  return out;
-}
+/** Deterministic weights for every key the block asks for. */
+const weightsFor = (specs: Record<string, number>): Record<string, Float32Array> => deterministicWeights(Object.entries(specs));
 
 const bn = (prefix: string, c: number) => ({ [`${prefix}weight`]: c, [`${prefix}bias`]: c, [`${prefix}running_mean`]: c, [`${prefix}running_var`]: c });
 

@@ -60,9 +60,9 @@ if (part === "convs") {
     const runs = POLICIES.map((policy) => {
       setWinogradPolicy(policy);
       const conv: Conv = { cin: c, cout: c, kh: 3, kw: 3, padding: [1, 1], weight: "weight" };
-      const packed = heap.allocFloats(packedFloats(conv));
-      packConv(heap.wasm, conv, raw, packed);
-      const record = new ParamRecord(heap, convRecord(conv, { ptr: () => packed }));
+      const packed = heap.allocFloats(packedFloats(conv, false));
+      packConv(heap.wasm, conv, false, raw, packed);
+      const record = new ParamRecord(heap, convRecord(conv, { ptr: (key) => (key === "weight" ? packed : 0) }));
       const call = new CallRecord(heap, { plan: heap.wasm.f32_conv2d_nchw_plan, run: heap.wasm.f32_conv2d_nchw_run });
       const stages = call.plan(record.ptr, { x, y, n, c, h, w }, "conv", [n, c, h, w]);
       return () => call.run(stages);

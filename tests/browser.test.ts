@@ -5,20 +5,15 @@
 // per run. Every app is also given a module location of its own, and the unbundled page every
 // kind of source loadModule accepts. Pages are served on 127.0.0.1 (tests/browser/static-server.ts).
 
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import test from "ava";
-import * as excite from "../dist/index.js";
-import type { DemoState } from "../demo/web/main.js";
-import { buildDemo } from "../demo/web/serve.js";
-import { OUT, ROOT } from "./browser/build.js";
+import type * as excite from "../dist/index.js";
+import { buildDemo, DEMO_SITE } from "../demo/web/serve.js";
 import { BROWSER_KINDS, isInstalled, type OpenedPage, type TestBrowser } from "./browser/browsers.js";
 import { APPS, type BundledApp, bundleApp, writeApp } from "./browser/bundlers.js";
-import { hasChromium, launchChromium } from "./browser/chromium.js";
+import { hasChromium } from "./browser/chromium.js";
+import { demoPageTests } from "./browser/demo-page.js";
 import type { CaseResult, ExcitePage } from "./browser/golden-page.js";
 import { goldenBlocks } from "./browser/golden-blocks.js";
-import { captureDemo, DEMO_QUERY } from "./browser/screenshot.js";
-import { SITE } from "./browser/site.js";
 import { startStaticServer, type StaticServer } from "./browser/static-server.js";
 
 const BLOCKS = goldenBlocks();
@@ -70,7 +65,7 @@ test.before(async () => {
   demoPath = await buildDemo(); // stages the package too
   await writeApp();
   for (const spec of APPS) apps.set(spec.name, await bundleApp(spec));
-  server = await startStaticServer(SITE);
+  server = await startStaticServer(DEMO_SITE); // the test pages' mounts and the demo's
 });
 
 const browsers = new Map<string, Promise<TestBrowser>>();
@@ -198,39 +193,5 @@ for (const kind of BROWSER_KINDS) {
   for (const [mode, url] of Object.entries(WASM_SOURCES)) checkSource(`unbundled: loadModule(${mode}) loads the module from that source`, `/tests/browser/unbundled.html?wasm=${mode}`, url);
 }
 
-if (hasChromium()) {
-  test.serial("chromium demo page: the gates on the photo, and excite timed beside onnxruntime-web when it is installed", async (t) => {
-    const chromium = await launchChromium();
-    const png = join(OUT, "demo.png");
-    const page = await captureDemo(chromium.context, `${server.origin}${demoPath}${DEMO_QUERY}`, png);
-    try {
-      const state = await page.evaluate(() => (globalThis as unknown as { demoState: DemoState }).demoState);
-      t.deepEqual(state.errors, []);
-      const { image, timing } = state;
-      if (!image || !timing) return t.fail("the demo finished without an image panel or a timing");
-      // Every gate these blocks apply is a sigmoid: each value read back from y = gate·x must lie in [0, 1].
-      const shown = [["SE", "createSE"], ["sSE", "createSSE"], ["CBAM", "createCBAM"], ["BAM", "createBAM"]].filter(([, factory]) => factory in excite);
-      t.deepEqual(image.views.map((v) => v.block), shown.map(([block]) => block), "a view for each of these blocks that excite exports");
-      for (const v of image.views) {
-        if (v.channel) t.true(v.channel.length === 12 && v.channel.every((s) => s >= 0 && s <= 1) && new Set(v.channel).size > 1, `${v.block} channel gates in [0, 1] and not all equal: ${v.channel}`);
-        if (v.spatialRange) {
-          t.is(v.spatialLength, image.width * image.height);
-          t.true(v.spatialRange[0] >= 0 && v.spatialRange[1] <= 1 && v.spatialRange[0] < v.spatialRange[1], `${v.block} spatial gate range ${v.spatialRange}`);
-        }
-      }
-      t.true(timing.timings.every((r) => Number.isFinite(r.ms) && r.ms > 0), "every time per call is a positive number");
-      const ortInstalled = existsSync(join(ROOT, "bench/node_modules/onnxruntime-web/dist/ort.wasm.min.mjs")) && existsSync(join(ROOT, "bench/models/se_S.onnx"));
-      if (ortInstalled) {
-        t.is(timing.timings.length, 3, `excite run(), zero-copy and ORT-web timed (${timing.ortMissing ?? ""})`);
-        t.true(timing.crossCheck?.withinTolerance, `excite and onnxruntime-web agree on the same weights: max |diff| ${timing.crossCheck?.maxAbs}`);
-      } else {
-        t.is(timing.timings.length, 2);
-        t.log(`onnxruntime-web not run: ${timing.ortMissing}`);
-      }
-      t.log(timing.timings.map((r) => `${r.label} ${r.ms.toFixed(3)} ms`).join(", ") + `; screenshot ${png}`);
-    } finally {
-      await page.close();
-      await chromium.close();
-    }
-  });
-}
+// The demo page (tests/browser/demo-page.ts): its panels, the trained SE blocks, every registry block.
+if (hasChromium()) demoPageTests(() => `${server.origin}${demoPath}`);

@@ -1,14 +1,34 @@
-// f32_conv2d_nchw (with f32_conv2d_pack) against a double-precision reference: padding at the
-// borders, dilation, stride, groups, odd and rectangular sizes, output rows below, at and above
-// the 8- and 4-pixel tiles, channel counts around the 4-channel block, bias, the ReLU epilogue
-// and the fused input transform. Outputs are prefilled with a NaN pattern and followed by a
-// guard zone, so an unwritten element or a write past the end fails.
+// The convolution kernel (f32_conv2d_pack, then f32_conv2d_nchw_plan/run over a ConvParams record,
+// driven by hand as a staged call) against a double-precision reference: padding at the borders,
+// dilation, stride, groups, odd and rectangular sizes, output rows below, at and above the 8- and
+// 4-pixel tiles and the 4-row bands, pointwise images around the 1024-pixel rows they are cut in,
+// channel counts around the 4-channel block and the 128 KB weight chunks, bias, the ReLU and
+// sigmoid epilogues and the fused input transform. Every stage runs whole and split at any item
+// (helpers/staged.ts): the same bytes. Outputs and scratch are prefilled with a NaN pattern and
+// followed by a guard zone, so an unwritten element or a write past the end fails.
 
 import test, { type ExecutionContext } from "ava";
+import { convRecord } from "../dist/conv-params.js";
+import { EPILOGUE_NONE, EPILOGUE_RELU, EPILOGUE_SIGMOID } from "../dist/constants.js";
+import { Heap } from "../dist/memory.js";
+import { ParamRecord } from "../dist/params.js";
+import { assertClose } from "./helpers/close.js";
 import { type Conv, referenceConv2d } from "./helpers/conv-reference.js";
-import { Arena, values, wasm } from "./helpers/wasm.js";
+import { checkSplits, StagedCall } from "./helpers/staged.js";
+import { values, wasm, withArena, written } from "./helpers/wasm.js";
 
-function check(t: ExecutionContext, spec: Conv): void {
+const heap = new Heap(wasm);
+
+type Spec = Conv & { sigmoid?: boolean };
+
+/**
+ * Float32 sums of K products, against the double reference: within 2e-5·Σ|w·x| (≈ 4·√K·2⁻²⁴ at
+ * the largest K here, 9216: the rounding errors of terms of random sign grow as √K; a wrong or
+ * missing tap is off by about Σ|w·x| / K, larger for every K here), plus 3e-7 for the sigmoid.
+ */
+const RTOL = 2e-5;
+
+function check(t: ExecutionContext, spec: Spec): void {
   const c: Required<Conv> = { sh: 1, sw: 1, dh: 1, dw: 1, ph: 0, pw: 0, groups: 1, bias: false, relu: false, pre: false, ...spec };
   const what = JSON.stringify(spec);
   const cinG = c.cin / c.groups, kdim = cinG * c.kh * c.kw;
@@ -17,38 +37,50 @@ function check(t: ExecutionContext, spec: Conv): void {
   const bias = c.bias ? values(c.cout, 7) : null;
   const scale = values(c.cin, 11), shift = values(c.cin, 13);
   const ref = referenceConv2d(c, x, wt, bias, scale, shift);
-  const a = new Arena();
-  try {
-    const xp = a.put(x), wRaw = a.put(wt), wp = a.fresh(wt.length);
-    wasm.f32_conv2d_pack(wRaw, c.cout, kdim, c.groups, wp);
-    t.deepEqual(a.unwritten(wp, wt.length), [], `${what}: packed weights fully written`);
-    const bp = bias ? a.put(bias) : 0;
-    const sp = c.pre ? a.put(scale) : 0, tp = c.pre ? a.put(shift) : 0;
-    const scratchBytes = wasm.f32_conv2d_nchw_scratch_bytes(c.cin, c.h, c.w, c.kh, c.kw, c.sh, c.sw, c.dh, c.dw, c.ph, c.pw, c.groups, sp);
-    const scratch = a.fresh(Math.ceil(scratchBytes / 4));
-    const yp = a.fresh(ref.y.length);
-    wasm.f32_conv2d_nchw(xp, c.n, c.cin, c.h, c.w, wp, bp, c.cout, c.kh, c.kw, c.sh, c.sw, c.dh, c.dw, c.ph, c.pw, c.groups, c.relu, sp, tp, scratch, yp);
-    t.deepEqual(a.unwritten(yp, ref.y.length), [], `${what}: unwritten outputs`);
-    t.true(a.guardIntact(yp, ref.y.length), `${what}: wrote past the output`);
-    t.true(a.guardIntact(scratch, Math.ceil(scratchBytes / 4)), `${what}: wrote past the scratch`);
-    const got = a.read(yp, ref.y.length);
-    let bad = -1;
-    for (let i = 0; i < got.length && bad < 0; i++) {
-      // float32 accumulation of K terms: within a few K·2^-24 of Σ|w·x| (K ≤ 200 here)
-      if (!(Math.abs(got[i] - ref.y[i]) <= 1e-6 + 2e-5 * ref.mag[i])) bad = i;
+  const want = spec.sigmoid ? ref.y.map((v) => 1 / (1 + Math.exp(-v))) : ref.y;
+  withArena((a) => {
+    const xp = a.put(x), wp = a.fresh(wt.length);
+    wasm.f32_conv2d_pack(a.put(wt), c.cout, kdim, c.groups, wp);
+    written(t, a, wp, wt.length, `${what}: packed weights`);
+    const at: Record<string, number> = { weight: wp, bias: bias ? a.put(bias) : 0, scale: c.pre ? a.put(scale) : 0, shift: c.pre ? a.put(shift) : 0 };
+    const record = new ParamRecord(heap, convRecord({
+      cin: c.cin, cout: c.cout, kh: c.kh, kw: c.kw, stride: [c.sh, c.sw], padding: [c.ph, c.pw], dilation: [c.dh, c.dw], groups: c.groups,
+      epilogue: spec.sigmoid ? EPILOGUE_SIGMOID : c.relu ? EPILOGUE_RELU : EPILOGUE_NONE,
+      weight: "weight", bias: bias ? "bias" : undefined, preScale: c.pre ? "scale" : undefined, preShift: c.pre ? "shift" : undefined,
+    }, { ptr: (key) => at[key] }));
+    try {
+      const y = a.fresh(want.length);
+      const call = new StagedCall(a, { plan: wasm.f32_conv2d_nchw_plan, run: wasm.f32_conv2d_nchw_run }, record.ptr);
+      call.plan({ x: xp, y, n: c.n, c: c.cin, h: c.h, w: c.w });
+      const got = checkSplits(t, a, call, [[xp, x.length]], [y, want.length], what);
+      const r = assertClose(t, got, want, { atol: spec.sigmoid ? 3e-7 : 1e-7, rtol: RTOL, scale: ref.mag }, what);
+      worst = Math.max(worst, r.worstRatio);
+    } finally {
+      record.free();
     }
-    t.is(bad, -1, `${what}: element ${bad} is ${got[bad]}, expected ${ref.y[bad]}`);
-  } finally {
-    a.free();
-  }
+  });
 }
+
+let worst = 0;
+test.after(() => console.log(`conv2d: worst error ${(worst * 100).toFixed(1)}% of the tolerance`));
 
 test("3×3, padding 1, output rows of every width around the 8- and 4-pixel tiles", (t) => {
   for (const w of [1, 2, 3, 4, 5, 7, 8, 9, 12, 13, 16, 17]) check(t, { n: 1, cin: 3, h: 3, w, cout: 5, kh: 3, kw: 3, ph: 1, pw: 1 });
 });
 
+test("output rows around the 4-row bands of the compute stage", (t) => {
+  for (const h of [1, 3, 4, 5, 8, 9, 13]) check(t, { n: 2, cin: 3, h, w: 6, cout: 5, kh: 3, kw: 3, ph: 1, pw: 1, bias: true });
+  check(t, { n: 1, cin: 2, h: 17, w: 5, cout: 3, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1 }); // 9 rows of stride 2
+});
+
 test("output channels around the 4-channel block, with bias and ReLU", (t) => {
   for (const cout of [1, 2, 3, 4, 5, 7, 8, 9]) check(t, { n: 2, cin: 6, h: 7, w: 5, cout, kh: 3, kw: 3, ph: 1, pw: 1, bias: true, relu: true });
+});
+
+test("the sigmoid epilogue (CBAM's and BAM's spatial maps), over bands and partial channel blocks", (t) => {
+  check(t, { n: 2, cin: 2, h: 9, w: 11, cout: 1, kh: 7, kw: 7, ph: 3, pw: 3, bias: true, sigmoid: true });
+  check(t, { n: 1, cin: 3, h: 6, w: 5, cout: 6, kh: 3, kw: 3, ph: 1, pw: 1, sigmoid: true });
+  check(t, { n: 2, cin: 5, h: 35, w: 31, cout: 1, kh: 1, kw: 1, bias: true, sigmoid: true }); // pointwise, two 1024-pixel rows
 });
 
 test("padding larger than the kernel's reach and asymmetric padding", (t) => {
@@ -84,7 +116,19 @@ test("groups, including depthwise and groups with a partial channel block", (t) 
 test("pointwise and unpadded convolutions read the input in place", (t) => {
   for (const [h, w] of [[1, 1], [1, 3], [5, 7], [9, 9], [2, 17]]) check(t, { n: 3, cin: 7, h, w, cout: 6, kh: 1, kw: 1, bias: true });
   check(t, { n: 2, cin: 3, h: 8, w: 9, cout: 5, kh: 3, kw: 3 });
-  check(t, { n: 1, cin: 3, h: 8, w: 10, cout: 2, kh: 2, kw: 3, dh: 2, dw: 2, relu: true });
+  check(t, { n: 1, cin: 3, h: 8, w: 10, cout: 2, kh: 2, kw: 3, dh: 2, dw: 3, relu: true });
+});
+
+test("pointwise images around the 1024-pixel rows and their 4-row bands", (t) => {
+  // 1023, 1024, 1025 pixels: one row, one full row, a full row and one pixel; 4097: five rows, two bands
+  for (const [h, w] of [[31, 33], [32, 32], [25, 41], [17, 241]]) check(t, { n: 2, cin: 3, h, w, cout: 5, kh: 1, kw: 1, bias: true });
+});
+
+test("output channels around the 128 KB weight chunks", (t) => {
+  // K = 64·9 = 576: 14 blocks of 4 channels per chunk; 56 channels are one chunk, 57 and 60 two
+  for (const cout of [56, 57, 60]) check(t, { n: 1, cin: 64, h: 5, w: 6, cout, kh: 3, kw: 3, ph: 1, pw: 1, bias: true });
+  // K = 1024·9 = 9216: one block per chunk, and the leftover channel a chunk of its own
+  check(t, { n: 2, cin: 1024, h: 3, w: 4, cout: 5, kh: 3, kw: 3, ph: 1, pw: 1 });
 });
 
 test("the input transform relu(x·scale + shift) applies before the zero padding", (t) => {
@@ -95,4 +139,23 @@ test("the input transform relu(x·scale + shift) applies before the zero padding
 
 test("wide channel counts (the residual blocks' 3×3 at 64 channels)", (t) => {
   check(t, { n: 1, cin: 64, h: 6, w: 10, cout: 64, kh: 3, kw: 3, ph: 1, pw: 1, bias: true, relu: true });
+});
+
+test("f32_conv2d_pack: per group, blocks of 4 channels as [K][4], then at most one of 2 as [K][2], then at most one channel as [K]", (t) => {
+  for (const [cout, kdim, groups] of [[1, 5, 1], [4, 3, 1], [7, 9, 1], [6, 4, 1], [9, 2, 3], [16, 4, 2], [10, 1, 2], [64, 18, 32]]) {
+    withArena((a) => {
+      const w = values(cout * kdim, cout + kdim), packed = a.fresh(w.length);
+      wasm.f32_conv2d_pack(a.put(w), cout, kdim, groups, packed);
+      const coutG = cout / groups, want: number[] = [];
+      for (let g = 0; g < groups; g++) {
+        const wg = (co: number, k: number) => w[(g * coutG + co) * kdim + k];
+        for (let co = 0; co < coutG;) {
+          const width = co + 4 <= coutG ? 4 : co + 2 <= coutG ? 2 : 1;
+          for (let k = 0; k < kdim; k++) for (let m = 0; m < width; m++) want.push(wg(co + m, k));
+          co += width;
+        }
+      }
+      t.deepEqual(Array.from(written(t, a, packed, w.length, `cout ${cout} K ${kdim} groups ${groups}`)), want, `cout ${cout} K ${kdim} groups ${groups}`);
+    });
+  }
 });

@@ -1,32 +1,26 @@
 // The public `kernels` namespace: each function against a double-precision reference, its
 // `out` handling, and its errors (nothing written on bad input; a call before ready() throws).
 
-import test, { type ExecutionContext } from "ava";
-import { kernels } from "../dist/index.js";
+import test from "ava";
+import { kernels, loadModule, moduleFlavour } from "../dist/index.js";
+import { assertClose } from "./helpers/close.js";
 import { referenceConv2d } from "./helpers/conv-reference.js";
 import { values } from "./helpers/wasm.js";
 
 const err = (type: typeof TypeError | typeof RangeError | typeof Error, pattern: RegExp) => ({ instanceOf: type, message: pattern });
 
-function close(t: ExecutionContext, got: Float32Array, want: ArrayLike<number>, atol: number, rtol: number, what: string): void {
-  t.is(got.length, want.length, `${what}: length`);
-  for (let i = 0; i < want.length; i++) {
-    if (!(Math.abs(got[i] - want[i]) <= atol + rtol * Math.abs(want[i]))) {
-      t.fail(`${what}: element ${i} is ${got[i]}, expected ${want[i]}`);
-      return;
-    }
-  }
-  t.pass();
-}
-
 test.serial("a kernel called before kernels.ready() says so", (t) => {
   t.throws(() => kernels.sigmoid(new Float32Array(3)), err(Error, /kernels\.sigmoid was called before the module was ready: await kernels\.ready\(\) once first/));
 });
 
-test.serial("ready() resolves, and again", async (t) => {
+test.serial("ready() instantiates the module once: the kernels then run, and a second ready() keeps the same module", async (t) => {
+  t.is(await kernels.ready(), undefined);
+  t.not(moduleFlavour(), undefined, "the module is instantiated");
+  const exports = await loadModule();
+  t.deepEqual(Array.from(kernels.relu(new Float32Array([-1, 0.5, 2]))), [0, 0.5, 2]);
   await kernels.ready();
-  await kernels.ready();
-  t.pass();
+  t.is(await loadModule(), exports, "the same instance");
+  t.deepEqual(Array.from(kernels.sigmoid(new Float32Array([0]))), [0.5]);
 });
 
 const dims: [number, number, number, number] = [3, 5, 7, 9];
@@ -46,8 +40,8 @@ test("globalPool: avg, max, lp and lse of every plane", (t) => {
       want.lse.push(m + Math.log(p.reduce((a, b) => a + Math.exp(b - m), 0)));
     }
   }
-  for (const pool of ["avg", "max", "lp", "lse"] as const) close(t, kernels.globalPool(x, dims, pool), want[pool], 1e-6, 1e-6, pool);
-  close(t, kernels.globalPool(x, dims), want.avg, 1e-6, 1e-6, "default avg");
+  for (const pool of ["avg", "max", "lp", "lse"] as const) assertClose(t, kernels.globalPool(x, dims, pool), want[pool], { atol: 1e-6, rtol: 1e-6 }, pool);
+  assertClose(t, kernels.globalPool(x, dims), want.avg, { atol: 1e-6, rtol: 1e-6 }, "default avg");
 });
 
 test("globalPool lse is stable for large values and follows logsumexp at ±Infinity and NaN", (t) => {
@@ -62,7 +56,7 @@ test("globalPool lse is stable for large values and follows logsumexp at ±Infin
   big[3 * hw + 4] = Infinity;
   const lse = (p: number[]) => { const m = Math.max(...p); return m + Math.log(p.reduce((a, b) => a + Math.exp(b - m), 0)); };
   const got = kernels.globalPool(big, [1, 4, 1, hw], "lse");
-  close(t, got.subarray(0, 2), [lse(Array.from(big.subarray(0, hw))), lse(Array.from(big.subarray(hw, 2 * hw)))], 0, 1e-6, "shifted");
+  assertClose(t, got.subarray(0, 2), [lse(Array.from(big.subarray(0, hw))), lse(Array.from(big.subarray(hw, 2 * hw)))], { atol: 0, rtol: 1e-6 }, "shifted");
   t.is(got[2], -Infinity);
   t.is(got[3], Infinity);
   big[5] = NaN;
@@ -78,7 +72,7 @@ test("channelPool: mean and max over channels at every pixel", (t) => {
       max.push(Math.max(...v));
     }
   }
-  close(t, kernels.channelPool(x, dims, "avg"), avg, 1e-6, 1e-6, "avg");
+  assertClose(t, kernels.channelPool(x, dims, "avg"), avg, { atol: 1e-6, rtol: 1e-6 }, "avg");
   t.deepEqual(Array.from(kernels.channelPool(x, dims, "max")), max.map(Math.fround));
 });
 
@@ -98,31 +92,31 @@ test("conv2d: stride, padding, dilation and groups as numbers or pairs, with and
     const ref = referenceConv2d({ n: N, cin: C, h: H, w: W, cout: s.cout, kh: s.kh, kw: s.kw, sh, sw, dh, dw, ph, pw, groups: s.groups, bias: s.bias, relu: s.relu, pre: false }, x, weight, bias ?? null);
     const y = kernels.conv2d(x, dims, params);
     t.deepEqual(kernels.conv2dOutputDims(dims, params), [N, s.cout, ref.oh, ref.ow]);
-    close(t, y, ref.y, 1e-6, 1e-5, JSON.stringify(s));
+    assertClose(t, y, ref.y, { atol: 1e-6, rtol: 1e-5 }, JSON.stringify(s));
   }
 });
 
 test("conv1x1 and linear", (t) => {
   const weight = values(4 * C, 9), bias = values(4, 10);
   const conv = referenceConv2d({ n: N, cin: C, h: H, w: W, cout: 4, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, ph: 0, pw: 0, groups: 1, bias: true, relu: false, pre: false }, x, weight, bias);
-  close(t, kernels.conv1x1(x, dims, { weight, bias }), conv.y, 1e-6, 1e-5, "conv1x1");
+  assertClose(t, kernels.conv1x1(x, dims, { weight, bias }), conv.y, { atol: 1e-6, rtol: 1e-5 }, "conv1x1");
   const rows = 3, inF = 7, outF = 5;
   const a = values(rows * inF, 1), w = values(outF * inF, 2), b = values(outF, 3);
   const want: number[] = [];
   for (let r = 0; r < rows; r++) for (let o = 0; o < outF; o++) want.push(b[o] + Array.from({ length: inF }, (_, i) => w[o * inF + i] * a[r * inF + i]).reduce((p, q) => p + q, 0));
-  close(t, kernels.linear(a, [rows, inF], { weight: w, bias: b }), want, 1e-6, 1e-5, "linear");
-  close(t, kernels.linear(a, [rows, inF], { weight: w }), want.map((v, i) => v - b[i % outF]), 1e-6, 1e-5, "linear without bias");
+  assertClose(t, kernels.linear(a, [rows, inF], { weight: w, bias: b }), want, { atol: 1e-6, rtol: 1e-5 }, "linear");
+  assertClose(t, kernels.linear(a, [rows, inF], { weight: w }), want.map((v, i) => v - b[i % outF]), { atol: 1e-6, rtol: 1e-5 }, "linear without bias");
 });
 
 test("the gates and activations", (t) => {
   const v = values(103, 4).map((u) => u * 4);
   const sig = (u: number) => 1 / (1 + Math.exp(-u));
-  close(t, kernels.sigmoid(v), Array.from(v, sig), 1e-7, 1e-6, "sigmoid");
-  close(t, kernels.relu(v), Array.from(v, (u) => Math.max(u, 0)), 0, 0, "relu");
-  close(t, kernels.silu(v), Array.from(v, (u) => u * sig(u)), 1e-7, 1e-6, "silu");
-  close(t, kernels.hardSwish(v), Array.from(v, (u) => (u * Math.min(Math.max(u + 3, 0), 6)) / 6), 1e-7, 1e-6, "hardSwish");
-  close(t, kernels.hardSigmoid(v), Array.from(v, (u) => Math.min(Math.max(u / 6 + 0.5, 0), 1)), 1e-7, 1e-6, "hardSigmoid (PyTorch)");
-  close(t, kernels.hardSigmoid(v, { alpha: 0.2, beta: 0.5 }), Array.from(v, (u) => Math.min(Math.max(0.2 * u + 0.5, 0), 1)), 1e-7, 1e-6, "hardSigmoid (ONNX)");
+  assertClose(t, kernels.sigmoid(v), Array.from(v, sig), { atol: 1e-7, rtol: 1e-6 }, "sigmoid");
+  t.deepEqual(Array.from(kernels.relu(v)), Array.from(v, (u) => Math.max(u, 0)), "relu");
+  assertClose(t, kernels.silu(v), Array.from(v, (u) => u * sig(u)), { atol: 1e-7, rtol: 1e-6 }, "silu");
+  assertClose(t, kernels.hardSwish(v), Array.from(v, (u) => (u * Math.min(Math.max(u + 3, 0), 6)) / 6), { atol: 1e-7, rtol: 1e-6 }, "hardSwish");
+  assertClose(t, kernels.hardSigmoid(v), Array.from(v, (u) => Math.min(Math.max(u / 6 + 0.5, 0), 1)), { atol: 1e-7, rtol: 1e-6 }, "hardSigmoid (PyTorch)");
+  assertClose(t, kernels.hardSigmoid(v, { alpha: 0.2, beta: 0.5 }), Array.from(v, (u) => Math.min(Math.max(0.2 * u + 0.5, 0), 1)), { atol: 1e-7, rtol: 1e-6 }, "hardSigmoid (ONNX)");
   t.is(kernels.sigmoid(new Float32Array(0)).length, 0);
 });
 

@@ -25,6 +25,7 @@ const STDIN = JSON.stringify(CASES.map(({ factory, file, golden }) => ({
   dims: golden.dims,
   golden: readFileSync(join(GOLDEN_DIR, file)).toString("base64"),
   x: Buffer.from(golden.x.buffer, golden.x.byteOffset, golden.x.byteLength).toString("base64"),
+  residual: golden.residual && Buffer.from(golden.residual.buffer, golden.residual.byteOffset, golden.residual.byteLength).toString("base64"),
 })));
 
 let dir: string;

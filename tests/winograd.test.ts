@@ -51,7 +51,7 @@ function reference(c: Case, inputs: ReturnType<typeof inputsOf>) {
 function check(t: ExecutionContext, c: Case): void {
   const what = JSON.stringify(c);
   const conv = conv3x3(c);
-  t.true(usesWinograd(conv), `${what}: runs as Winograd`);
+  t.true(usesWinograd(conv, false), `${what}: runs as Winograd`);
   const inputs = inputsOf(c);
   const run = runStagedConv(conv, inputs, [c.n, c.cout, c.h, c.w]);
   t.is(run.packedUnwritten, 0, `${what}: transformed weights fully written`);
@@ -169,19 +169,21 @@ test.serial("every stage split at arbitrary item boundaries gives the same bytes
 test.serial("the rule: 3×3, stride 1, padding = dilation (1 or a multiple of 4), one group, 16 channels or more; kernels.conv2d keeps the direct path", (t) => {
   setWinogradPolicy("auto");
   const base: Conv = { cin: 16, cout: 16, kh: 3, kw: 3, padding: [1, 1], weight: "w" };
-  t.true(usesWinograd(base));
-  t.true(usesWinograd({ ...base, dilation: 4, padding: [4, 4] }), "BAM's dilation 4");
+  t.true(usesWinograd(base, false));
+  t.true(usesWinograd({ ...base, dilation: 4, padding: [4, 4] }, false), "BAM's dilation 4");
   for (const [what, c] of [
     ["8 input channels", { ...base, cin: 8 }], ["8 output channels", { ...base, cout: 8 }], ["stride 2", { ...base, stride: 2 }],
     ["dilation 2", { ...base, dilation: 2, padding: [2, 2] }], ["dilation 4, padding 1", { ...base, dilation: 4 }], ["dilation [4, 8]", { ...base, dilation: [4, 8], padding: [4, 8] }],
     ["padding 0", { ...base, padding: [0, 0] }], ["2 groups", { ...base, groups: 2 }],
     ["5×5", { ...base, kh: 5, kw: 5, padding: [2, 2] }], ["exactNonFinite", { ...base, exactNonFinite: true }],
-  ] as [string, Conv][]) t.false(usesWinograd(c), what);
+  ] as [string, Conv][]) t.false(usesWinograd(c, false), what);
+  t.false(usesWinograd(base, true), "on the exact pass");
   setWinogradPolicy("always");
-  t.true(usesWinograd({ ...base, cin: 1, cout: 1, exactNonFinite: true }), "always: every convolution that fits");
-  t.false(usesWinograd({ ...base, stride: 2 }), "always: but only those");
+  t.true(usesWinograd({ ...base, cin: 1, cout: 1, exactNonFinite: true }, false), "always: every convolution that fits");
+  t.false(usesWinograd({ ...base, stride: 2 }, false), "always: but only those");
+  t.false(usesWinograd(base, true), "always: but none on the exact pass");
   setWinogradPolicy("never");
-  t.false(usesWinograd(base));
+  t.false(usesWinograd(base, false));
   setWinogradPolicy("always");
 });
 

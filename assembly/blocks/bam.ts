@@ -9,7 +9,7 @@ import { COMBINE_ADD, LAYOUT_NHWC } from "../../bindings/constants";
 import { Call } from "../call";
 import { f32_dense } from "../kernels/f32-dense";
 import { BamAdd, BamMul, RowsAreChannels, scaleRows } from "../kernels/f32-vscale";
-import { f32_vrelu } from "../kernels/f32-vunary";
+import { f32_vaffineRows, f32_vrelu } from "../kernels/f32-vunary";
 import { ConvParams } from "../kernels/f32-conv2d";
 import { planeMean } from "../kernels/f32-gpool";
 import { CONV_KINDS, CONV_SLOTS, convRegions, convStages, convStagesPlan, convStagesRun } from "../parts/conv-stages";
@@ -17,12 +17,13 @@ import { ADAPTER_KINDS, adapterIn, adapterOut, adapterRun, adapterX, adapterY } 
 
 /**
  * BAM's constants (bindings/blocks/bam.ts): layout, C, R, the combine (COMBINE_MUL or
- * COMBINE_ADD), fc1 [R, C] with the channel bn folded and its bias, fc2 [C, R] and bias, the
+ * COMBINE_ADD), fc1 [R, C] with the channel bn folded and its bias (or, where the bn does not
+ * fold exactly, fc1 as given and the bn's scale s1 and shift t1, else 0), fc2 [C, R] and bias, the
  * ConvParams records of the reduce conv, of the `dilatedConvs` dilated convs (back to back) and of
  * the final conv.
  */
 @unmanaged class BAMParams {
-  layout: i32; c: i32; r: i32; combine: i32; w1: usize; b1: usize; w2: usize; b2: usize;
+  layout: i32; c: i32; r: i32; combine: i32; w1: usize; b1: usize; s1: usize; t1: usize; w2: usize; b2: usize;
   reduce: usize; dilatedConvs: i32; dilated: usize; final: usize;
 }
 
@@ -71,6 +72,7 @@ export function bam_run(params: usize, call: usize, stage: i32, begin: i32, end:
     const rows = end - begin;
     const hidden = k.at(HIDDEN) + (<usize>(begin * p.r) << 2);
     f32_dense(k.at(POOLED) + (<usize>(begin * p.c) << 2), rows, p.c, p.w1, p.b1, p.r, hidden);
+    if (p.s1) f32_vaffineRows(hidden, rows, p.r, p.s1, p.t1);
     f32_vrelu(hidden, rows * p.r, hidden);
     f32_dense(hidden, rows, p.r, p.w2, p.b2, p.c, k.at(MC) + (<usize>(begin * p.c) << 2));
   } else if (code >= DILATED_STAGES) {

@@ -9,6 +9,7 @@
 import { COMBINE_MAX, LAYOUT_NHWC, POOL_AVG } from "../../bindings/constants";
 import { Call } from "../call";
 import { paddedPixels, tilePixels } from "../kernels/f32-conv1x1";
+import { meansOfTiles } from "../kernels/f32-gpool";
 import { MaxMulSMulQ, MulSumSQ } from "../kernels/f32-vscale";
 import { hsum, madd } from "../simd";
 import { sumRowsNhwc } from "../kernels/f32-gpool-nhwc";
@@ -68,18 +69,6 @@ export function scse_run(params: usize, call: usize, stage: i32, begin: i32, end
       else spatialPassNhwc<MulSumSQ>(sg, k.x, k.y, hw, k.at(GATE), k.at(Q), begin, end, squeeze);
     } else if (p.combine == COMBINE_MAX) spatialPass<MaxMulSMulQ>(sg, k.x, k.y, hw, k.at(GATE), k.at(Q), begin, end, squeeze);
     else spatialPass<MulSumSQ>(sg, k.x, k.y, hw, k.at(GATE), k.at(Q), begin, end, squeeze);
-  }
-}
-
-/** Images [begin, end): pooled[n, c] = (Σ over the image's tiles, in order, of partial[tile, c]) / hw. */
-function meansOfTiles(partial: usize, c: i32, hw: i32, tile: i32, pooled: usize, begin: i32, end: i32): void {
-  const tiles = (hw + tile - 1) / tile;
-  for (let img = begin; img < end; img++) {
-    for (let ch = 0; ch < c; ch++) {
-      let sum: f32 = 0;
-      for (let t = 0; t < tiles; t++) sum += load<f32>(partial + (<usize>((img * tiles + t) * c + ch) << 2));
-      store<f32>(pooled + (<usize>(img * c + ch) << 2), sum / <f32>hw);
-    }
   }
 }
 

@@ -1,7 +1,7 @@
 // f32-cpool: the max and the mean along a strided axis. x is seen as [outer][len][inner] with
-// `inner` contiguous floats; the result is [outer][inner]: max_l and (Σ_l)/len of Op(x[o, l, i]).
-// Over the channels of NCHW (outer N, len C, inner H·W: CBAM's maxC and meanC), over the rows of
-// a plane (outer N·C, len H, inner W: mean over H), over the pixels of NHWC (outer N, len H·W,
+// `inner` contiguous floats; the result is [outer][inner]: max_l and (Σ_l)/len of Op(x[o, l, i]),
+// or the means alone. Over the channels of NCHW (outer N, len C, inner H·W: CBAM's maxC and meanC),
+// over the rows of a plane (outer N·C, len H, inner W: coordinate attention's mean over H), over the pixels of NHWC (outer N, len H·W,
 // inner C: NHWC's global pools). Optionally of x·s[o, l] (CBAM's maps of x·ca) without writing
 // x·s out. Each sum is taken over l in order: the float32 running sum.
 
@@ -24,7 +24,7 @@ import { hmax, hsum, storeLanes } from "../simd";
 export const STATS_TILE = 1024;
 
 /** max_l Op(x[l, 0..3]) for four positions at x, NaN where any value is NaN (as torch.amax). */
-function maxWithNaN<Op>(x: usize, len: i32, lineBytes: usize, s: usize): v128 {
+export function maxWithNaN<Op>(x: usize, len: i32, lineBytes: usize, s: usize): v128 {
   const op = changetype<Op>(0);
   let m = f32x4.splat(-Infinity), nan = i32x4.splat(0);
   for (let l = 0; l < len; l++, x += lineBytes, s += 4) {
@@ -36,21 +36,21 @@ function maxWithNaN<Op>(x: usize, len: i32, lineBytes: usize, s: usize): v128 {
 }
 
 /**
- * The statistics of the tw ≤ STATS_TILE positions at x (x[l] lines lineBytes apart, factors s[l]).
- * The whole vectors go four lines at a time, each line read front to back, with the running maxima
- * and sums kept in maxOut and meanOut; the last, partial vector (tw mod 4 positions) is kept in
+ * The statistics of the tw ≤ STATS_TILE positions at x (x[l] lines lineBytes apart, factors s[l]);
+ * without `withMax` only the means (maxOut is not touched). The whole vectors go four lines at a
+ * time, each line read front to back, with the running maxima and sums kept in maxOut and meanOut; the last, partial vector (tw mod 4 positions) is kept in
  * registers, so that nothing is written past the tile (the next tile may be another thread's). The
  * steps are f32x4.pmax (one instruction, where f32x4.max's NaN semantics cost V8 about eight): a
  * NaN among a position's values makes its sum NaN, so where no sum is NaN the maxima are exact;
  * where one is (a NaN, or +∞ with −∞) they are taken again with NaN tracked, as torch.amax does.
  */
-@inline export function tileStats<Op>(x: usize, len: i32, lineBytes: usize, s: usize, tw: i32, maxOut: usize, meanOut: usize): void {
+@inline export function tileStats<Op>(x: usize, len: i32, lineBytes: usize, s: usize, tw: i32, maxOut: usize, meanOut: usize, withMax: bool = true): void {
   const op = changetype<Op>(0);
   const full = <usize>(tw & ~3) << 2;
   const vlen = f32x4.splat(<f32>len);
   if (full) {
     for (let o: usize = 0; o < full; o += 16) {
-      v128.store(maxOut + o, f32x4.splat(-Infinity));
+      if (withMax) v128.store(maxOut + o, f32x4.splat(-Infinity));
       v128.store(meanOut + o, f32x4.splat(0));
     }
     let p = x, sc = s, l = 0;
@@ -60,7 +60,7 @@ function maxWithNaN<Op>(x: usize, len: i32, lineBytes: usize, s: usize): v128 {
       for (let o: usize = 0; o < full; o += 16) {
         const v0 = op.scaled(v128.load(p + o), f0), v1 = op.scaled(v128.load(p1 + o), f1);
         const v2 = op.scaled(v128.load(p2 + o), f2), v3 = op.scaled(v128.load(p3 + o), f3);
-        v128.store(maxOut + o, f32x4.pmax(f32x4.pmax(f32x4.pmax(f32x4.pmax(v128.load(maxOut + o), v0), v1), v2), v3));
+        if (withMax) v128.store(maxOut + o, f32x4.pmax(f32x4.pmax(f32x4.pmax(f32x4.pmax(v128.load(maxOut + o), v0), v1), v2), v3));
         v128.store(meanOut + o, f32x4.add(f32x4.add(f32x4.add(f32x4.add(v128.load(meanOut + o), v0), v1), v2), v3));
       }
     }
@@ -68,13 +68,13 @@ function maxWithNaN<Op>(x: usize, len: i32, lineBytes: usize, s: usize): v128 {
       const f0 = op.factor(sc);
       for (let o: usize = 0; o < full; o += 16) {
         const v0 = op.scaled(v128.load(p + o), f0);
-        v128.store(maxOut + o, f32x4.pmax(v128.load(maxOut + o), v0));
+        if (withMax) v128.store(maxOut + o, f32x4.pmax(v128.load(maxOut + o), v0));
         v128.store(meanOut + o, f32x4.add(v128.load(meanOut + o), v0));
       }
     }
     for (let o: usize = 0; o < full; o += 16) {
       const sum = v128.load(meanOut + o);
-      if (v128.any_true(f32x4.ne(sum, sum))) v128.store(maxOut + o, maxWithNaN<Op>(x + o, len, lineBytes, s));
+      if (withMax && v128.any_true(f32x4.ne(sum, sum))) v128.store(maxOut + o, maxWithNaN<Op>(x + o, len, lineBytes, s));
       v128.store(meanOut + o, f32x4.div(sum, vlen));
     }
   }
@@ -87,8 +87,10 @@ function maxWithNaN<Op>(x: usize, len: i32, lineBytes: usize, s: usize): v128 {
       m = f32x4.pmax(m, v);
       sum = f32x4.add(sum, v);
     }
-    if (v128.any_true(f32x4.ne(sum, sum))) m = maxWithNaN<Op>(x + full, len, lineBytes, s);
-    storeLanes(maxOut + full, m, lanes);
+    if (withMax) {
+      if (v128.any_true(f32x4.ne(sum, sum))) m = maxWithNaN<Op>(x + full, len, lineBytes, s);
+      storeLanes(maxOut + full, m, lanes);
+    }
     storeLanes(meanOut + full, f32x4.div(sum, vlen), lanes);
   }
 }
@@ -99,11 +101,11 @@ function maxWithNaN<Op>(x: usize, len: i32, lineBytes: usize, s: usize): v128 {
 }
 
 /**
- * Items [begin, end) of statsItems(outer, inner): maxOut[o, i] and meanOut[o, i] over l < len of
- * Op(x[o, l, i], s[o, l]); the outputs of outer index o at o·outStride bytes.
+ * Items [begin, end) of statsItems(outer, inner): maxOut[o, i] (with `withMax`) and meanOut[o, i]
+ * over l < len of Op(x[o, l, i], s[o, l]); the outputs of outer index o at o·outStride bytes.
  */
 @inline export function stridedStats<Op>(
-  x: usize, len: i32, inner: i32, s: usize, maxOut: usize, meanOut: usize, outStride: usize, begin: i32, end: i32,
+  x: usize, len: i32, inner: i32, s: usize, maxOut: usize, meanOut: usize, outStride: usize, begin: i32, end: i32, withMax: bool = true,
 ): void {
   const tiles = (inner + STATS_TILE - 1) / STATS_TILE;
   const lineBytes = <usize>inner << 2;
@@ -112,13 +114,18 @@ function maxWithNaN<Op>(x: usize, len: i32, lineBytes: usize, s: usize): v128 {
     const off = <usize>t << 2;
     const tw = min(STATS_TILE, inner - t);
     tileStats<Op>(x + <usize>o * <usize>len * lineBytes + off, len, lineBytes, s + (<usize>(o * len) << 2), tw,
-      maxOut + <usize>o * outStride + off, meanOut + <usize>o * outStride + off);
+      maxOut + <usize>o * outStride + off, meanOut + <usize>o * outStride + off, withMax);
   }
+}
+
+/** stridedStats<AsIs> (the statistics of x as is) as one function, which its callers share rather than each inlining it. */
+export function stridedStatsAsIs(x: usize, len: i32, inner: i32, maxOut: usize, meanOut: usize, outStride: usize, begin: i32, end: i32): void {
+  stridedStats<AsIs>(x, len, inner, 0, maxOut, meanOut, outStride, begin, end);
 }
 
 /** maxC and meanC of x [n, c, hw] (kernels.channelPool), into max [n, hw] and mean [n, hw] (both are written). */
 export function f32_cpool_cw(x: usize, n: i32, c: i32, hw: i32, max: usize, mean: usize): void {
-  stridedStats<AsIs>(x, c, hw, 0, max, mean, <usize>hw << 2, 0, statsItems(n, hw));
+  stridedStatsAsIs(x, c, hw, max, mean, <usize>hw << 2, 0, statsItems(n, hw));
 }
 
 // ---- along the contiguous axis: one row's statistics (NHWC's channels at a pixel) ----

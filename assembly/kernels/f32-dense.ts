@@ -28,31 +28,50 @@ import { hsum, madd } from "../simd";
   return s;
 }
 
+/**
+ * y[o] = bias[o] + Σ_i w[o, i]·x[i] for o < outDim over one input row x of inDim floats, the weight
+ * rows wRowBytes apart (inDim·4 for a weight matrix; a plane's stride for the rows of a tensor);
+ * bias 0 = none.
+ */
+export function denseRow(x: usize, inDim: i32, w: usize, wRowBytes: usize, bias: usize, outDim: i32, y: usize): void {
+  const vecBytes = <usize>(inDim & ~3) << 2;
+  let wo = w, o = 0;
+  for (; o + 4 <= outDim; o += 4, wo += wRowBytes << 2, y += 16) {
+    const w1 = wo + wRowBytes, w2 = w1 + wRowBytes, w3 = w2 + wRowBytes;
+    let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+    for (let i: usize = 0; i < vecBytes; i += 16) {
+      const xv = v128.load(x + i);
+      a0 = madd(v128.load(wo + i), xv, a0);
+      a1 = madd(v128.load(w1 + i), xv, a1);
+      a2 = madd(v128.load(w2 + i), xv, a2);
+      a3 = madd(v128.load(w3 + i), xv, a3);
+    }
+    const b = bias ? v128.load(bias + (<usize>o << 2)) : f32x4.splat(0);
+    store<f32>(y, hsum(a0) + tailDot(wo, x, vecBytes, inDim) + f32x4.extract_lane(b, 0));
+    store<f32>(y, hsum(a1) + tailDot(w1, x, vecBytes, inDim) + f32x4.extract_lane(b, 1), 4);
+    store<f32>(y, hsum(a2) + tailDot(w2, x, vecBytes, inDim) + f32x4.extract_lane(b, 2), 8);
+    store<f32>(y, hsum(a3) + tailDot(w3, x, vecBytes, inDim) + f32x4.extract_lane(b, 3), 12);
+  }
+  for (; o < outDim; o++, wo += wRowBytes, y += 4) {
+    const b: f32 = bias ? load<f32>(bias + (<usize>o << 2)) : 0;
+    store<f32>(y, dot(wo, x, inDim) + b);
+  }
+}
+
 /** y[r, o] = bias[o] + Σ_i w[o, i]·x[r, i] for r < rows; w is [outDim, inDim] row-major; bias 0 = none. */
 export function f32_dense(x: usize, rows: i32, inDim: i32, w: usize, bias: usize, outDim: i32, y: usize): void {
-  const rowBytes = <usize>inDim << 2;
-  const vecBytes = <usize>(inDim & ~3) << 2;
-  for (let r = 0; r < rows; r++, x += rowBytes) {
-    let wo = w, o = 0;
-    for (; o + 4 <= outDim; o += 4, wo += rowBytes << 2, y += 16) {
-      const w1 = wo + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes;
-      let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
-      for (let i: usize = 0; i < vecBytes; i += 16) {
-        const xv = v128.load(x + i);
-        a0 = madd(v128.load(wo + i), xv, a0);
-        a1 = madd(v128.load(w1 + i), xv, a1);
-        a2 = madd(v128.load(w2 + i), xv, a2);
-        a3 = madd(v128.load(w3 + i), xv, a3);
-      }
-      const b = bias ? v128.load(bias + (<usize>o << 2)) : f32x4.splat(0);
-      store<f32>(y, hsum(a0) + tailDot(wo, x, vecBytes, inDim) + f32x4.extract_lane(b, 0));
-      store<f32>(y, hsum(a1) + tailDot(w1, x, vecBytes, inDim) + f32x4.extract_lane(b, 1), 4);
-      store<f32>(y, hsum(a2) + tailDot(w2, x, vecBytes, inDim) + f32x4.extract_lane(b, 2), 8);
-      store<f32>(y, hsum(a3) + tailDot(w3, x, vecBytes, inDim) + f32x4.extract_lane(b, 3), 12);
-    }
-    for (; o < outDim; o++, wo += rowBytes, y += 4) {
-      const b: f32 = bias ? load<f32>(bias + (<usize>o << 2)) : 0;
-      store<f32>(y, dot(wo, x, inDim) + b);
-    }
+  const rowBytes = <usize>inDim << 2, outBytes = <usize>outDim << 2;
+  for (let r = 0; r < rows; r++, x += rowBytes, y += outBytes) denseRow(x, inDim, w, rowBytes, bias, outDim, y);
+}
+
+/**
+ * A grouped fully connected layer on one row (a grouped 1×1 convolution of a vector): group g
+ * maps x[g·inG, (g + 1)·inG) to y[g·outG, (g + 1)·outG) by w's rows [g·outG, (g + 1)·outG)
+ * (w [groups·outG, inG]) plus bias (0 = none).
+ */
+export function f32_dense_grouped(x: usize, groups: i32, inG: i32, w: usize, bias: usize, outG: i32, y: usize): void {
+  const inBytes = <usize>inG << 2, outBytes = <usize>outG << 2;
+  for (let g = 0; g < groups; g++) {
+    f32_dense(x + <usize>g * inBytes, 1, inG, w + <usize>g * outBytes * <usize>inG, bias ? bias + <usize>g * outBytes : 0, outG, y + <usize>g * outBytes);
   }
 }

@@ -106,8 +106,36 @@ export function f32_gavgmaxpool_cw(x: usize, planes: i32, hw: i32, mean: usize, 
   @inline scalar(acc: f32, v: f32): f32 { return acc + v * v; }
 }
 
+/** Sum of the n floats at p. */
+export function planeSum(p: usize, n: i32): f32 { return reducePlane<Sum>(p, n); }
 /** Mean of the n floats at p. */
 @inline export function planeMean(p: usize, n: i32): f32 { return reducePlane<Sum>(p, n) / <f32>n; }
+
+/**
+ * Mean of x[i] + r[i] over the n floats at x and r (AFF's GAP(x + residual), each x + r rounded as
+ * PyTorch's sum tensor): four vector accumulators over 16-float blocks, one over the rest, scalars last.
+ */
+export function planeMeanOfSum(x: usize, r: usize, n: i32): f32 {
+  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+  const end16 = x + (<usize>(n & ~15) << 2);
+  for (; x < end16; x += 64, r += 64) {
+    a0 = f32x4.add(a0, f32x4.add(v128.load(x), v128.load(r)));
+    a1 = f32x4.add(a1, f32x4.add(v128.load(x, 16), v128.load(r, 16)));
+    a2 = f32x4.add(a2, f32x4.add(v128.load(x, 32), v128.load(r, 32)));
+    a3 = f32x4.add(a3, f32x4.add(v128.load(x, 48), v128.load(r, 48)));
+  }
+  const end4 = x + (<usize>(n & 12) << 2);
+  for (; x < end4; x += 16, r += 16) a0 = f32x4.add(a0, f32x4.add(v128.load(x), v128.load(r)));
+  let sum = hsum(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
+  for (let i = 0; i < (n & 3); i++) sum += load<f32>(x + (<usize>i << 2)) + load<f32>(r + (<usize>i << 2));
+  return sum / <f32>n;
+}
+
+/** y[p] = mean(x[p] + r[p]) for planes of hw floats (AFF's and iAFF's global pool of x + residual). */
+export function f32_gavgpool2_cw(x: usize, r: usize, planes: i32, hw: i32, y: usize): void {
+  const bytes = <usize>hw << 2;
+  for (let i = 0; i < planes; i++, x += bytes, r += bytes, y += 4) store<f32>(y, planeMeanOfSum(x, r, hw));
+}
 /**
  * Max of the n floats at p, NaN-propagating as torch.amax. The steps are f32x4.pmax (one
  * instruction; f32x4.max's NaN semantics cost V8 about eight) with NaN lanes tracked in a
@@ -176,4 +204,19 @@ export function poolRow(pool: i32, p: usize, n: i32): f32 {
 export function f32_gpool_cw(x: usize, planes: i32, hw: i32, pool: i32, y: usize): void {
   const bytes = <usize>hw << 2;
   for (let i = 0; i < planes; i++, x += bytes, y += 4) store<f32>(y, poolRow(pool, x, hw));
+}
+
+/**
+ * Images [begin, end) of the means of per-tile partial sums: pooled[n, c] = (Σ over the image's
+ * ⌈hw/tile⌉ tiles, in order, of partial[tile, c]) / hw (partial [N·tiles, c]).
+ */
+export function meansOfTiles(partial: usize, c: i32, hw: i32, tile: i32, pooled: usize, begin: i32, end: i32): void {
+  const tiles = (hw + tile - 1) / tile;
+  for (let img = begin; img < end; img++) {
+    for (let ch = 0; ch < c; ch++) {
+      let sum: f32 = 0;
+      for (let t = 0; t < tiles; t++) sum += load<f32>(partial + (<usize>((img * tiles + t) * c + ch) << 2));
+      store<f32>(pooled + (<usize>(img * c + ch) << 2), sum / <f32>hw);
+    }
+  }
 }

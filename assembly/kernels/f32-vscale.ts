@@ -10,7 +10,8 @@
 //   q per row.
 // Every pattern of the blocks is one instance: SE (x·s), sSE (x·q), CBAM ((x·s)·q), scSE (x·(s+q),
 // max(x·s, x·q)), BAM ((1 + σ(s·q))·x), the residual blocks (r + x·s, relu((x·s)·q + r)),
-// coordinate attention ((x·q)·s over image rows). Rows are independent work items. y may alias x
+// coordinate attention ((x·q)·s over image rows), AFF and iAFF (x·q + r·(1 − q), q per pixel and channel:
+// a group of one row). Rows are independent work items. y may alias x
 // and r: each element is read before it is written.
 
 import { storeLanes } from "../simd";
@@ -78,6 +79,19 @@ import { vsigmoid } from "../vmath";
   @inline apply(x: v128, s: v128, _q: v128, r: v128): v128 { return f32x4.max(f32x4.add(f32x4.mul(x, s), r), f32x4.splat(0)); }
 }
 
+/** iAFF (Dai et al., arXiv 2009.14082; open-aff fusion.py iAFF): x·q + r·(1 − q), q the fusion weight, in PyTorch's order of rounding. */
+@final export class MixQ {
+  @inline usesS(): bool { return false; } @inline usesQ(): bool { return true; } @inline usesR(): bool { return true; }
+  @inline apply(x: v128, _s: v128, q: v128, r: v128): v128 { return f32x4.add(f32x4.mul(x, q), f32x4.mul(r, f32x4.sub(f32x4.splat(1), q))); }
+}
+/** AFF (fusion.py AFF): 2·x·q + 2·r·(1 − q), as PyTorch rounds it ((2·x)·q, 2·x exact). */
+@final export class MixQ2 {
+  @inline usesS(): bool { return false; } @inline usesQ(): bool { return true; } @inline usesR(): bool { return true; }
+  @inline apply(x: v128, _s: v128, q: v128, r: v128): v128 {
+    return f32x4.add(f32x4.mul(f32x4.add(x, x), q), f32x4.mul(f32x4.add(r, r), f32x4.sub(f32x4.splat(1), q)));
+  }
+}
+
 /** Op(x, s, q, r) with s and q given as the row's scalar and the group's vector of layout L. */
 @inline function apply<Op, L>(x: v128, row: v128, group: v128, r: v128): v128 {
   const op = changetype<Op>(0);
@@ -132,4 +146,28 @@ export function f32_vscale_channel_cw(x: usize, hw: i32, s: usize, y: usize, beg
 /** y[n, c, i] = x[n, c, i]·q[n, i] for planes [begin, end) = n·C + c (sSE's spatial scaling by [N, 1, H, W]). */
 export function f32_vscale_spatial_cw(x: usize, c: i32, hw: i32, q: usize, y: usize, begin: i32, end: i32): void {
   scaleRows<MulQ, RowsAreChannels>(x, y, 0, <usize>hw << 2, hw, c, 0, q, <usize>hw << 2, begin, end);
+}
+
+// ---- two scalars per plane: the global context block's x·σ(mul[c]) + add[c] ----
+
+/**
+ * y[p, i] = x[p, i]·s[p] + t[p] for planes [begin, end) of hw floats (the product, then the sum, as
+ * PyTorch rounds them); y may alias x.
+ */
+export function f32_vscale_shift_cw(x: usize, hw: i32, s: usize, t: usize, y: usize, begin: i32, end: i32): void {
+  const planeBytes = <usize>hw << 2, full = <usize>(hw & ~3) << 2, full16 = full & ~63, lanes = hw & 3;
+  for (let p = begin; p < end; p++) {
+    const xp = x + <usize>p * planeBytes, yp = y + <usize>p * planeBytes;
+    const vs = v128.load32_splat(s + (<usize>p << 2)), vt = v128.load32_splat(t + (<usize>p << 2));
+    let o: usize = 0;
+    for (; o < full16; o += 64) {
+      const xo = xp + o, yo = yp + o;
+      v128.store(yo, f32x4.add(f32x4.mul(v128.load(xo), vs), vt));
+      v128.store(yo, f32x4.add(f32x4.mul(v128.load(xo, 16), vs), vt), 16);
+      v128.store(yo, f32x4.add(f32x4.mul(v128.load(xo, 32), vs), vt), 32);
+      v128.store(yo, f32x4.add(f32x4.mul(v128.load(xo, 48), vs), vt), 48);
+    }
+    for (; o < full; o += 16) v128.store(yp + o, f32x4.add(f32x4.mul(v128.load(xp + o), vs), vt));
+    if (lanes) storeLanes(yp + o, f32x4.add(f32x4.mul(v128.load(xp + o), vs), vt), lanes);
+  }
 }

@@ -25,3 +25,15 @@ export function f32_vhardsigmoid(x: usize, n: i32, alpha: f32, beta: f32, y: usi
 export function f32_vrelu(x: usize, n: i32, y: usize): void { map<Relu>(x, n, y, 0, 0); }
 export function f32_vsilu(x: usize, n: i32, y: usize): void { map<Silu>(x, n, y, 0, 0); }
 export function f32_vhardswish(x: usize, n: i32, y: usize): void { map<HardSwish>(x, n, y, 0, 0); }
+
+/** x[r, i] = x[r, i]·scale[i] + shift[i] in place, for r < rows, i < dim: a batch norm kept as its affine. */
+export function f32_vaffineRows(x: usize, rows: i32, dim: i32, scale: usize, shift: usize): void {
+  for (let r = 0; r < rows; r++) {
+    let i = 0;
+    for (; i + 4 <= dim; i += 4, x += 16) {
+      const at = <usize>i << 2;
+      v128.store(x, f32x4.add(f32x4.mul(v128.load(x), v128.load(scale + at)), v128.load(shift + at)));
+    }
+    for (; i < dim; i++, x += 4) store<f32>(x, load<f32>(x) * load<f32>(scale + (<usize>i << 2)) + load<f32>(shift + (<usize>i << 2)));
+  }
+}

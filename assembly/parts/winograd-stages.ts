@@ -10,9 +10,9 @@ import { winogradProduct, winogradProductItems } from "../kernels/f32-winograd-g
 const V = 0, M = 1;
 const STAGE_INPUT = 0, STAGE_PRODUCT = 1, STAGE_OUTPUT = 2;
 
-export function winogradRegions(conv: usize, k: Call, n: i32, h: i32, w: i32, slot: i32): void {
-  k.region(slot + V, winogradInputFloats(conv, n, h, w));
-  k.region(slot + M, winogradProductFloats(conv, n, h, w));
+/** Floats of region `r` (V or M) for n images [cin, h, w]. */
+export function winogradRegionFloats(conv: usize, n: i32, h: i32, w: i32, r: i32): u64 {
+  return r == V ? winogradInputFloats(conv, n, h, w) : winogradProductFloats(conv, n, h, w);
 }
 
 export function winogradStages(conv: usize, k: Call, n: i32, h: i32, w: i32, kindBase: i32): void {

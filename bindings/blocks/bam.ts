@@ -2,9 +2,9 @@
 // mc = fc2(relu(bn(fc1(GAP(x))))) and the spatial branch ms = final(relu(bn(dilated(…relu(bn(reduce(x))))))).
 // Every batch norm is folded into the layer in front of it at create (assembly/blocks/bam.ts computes the rest).
 
-import { batchNormSpecs, foldBatchNorm } from "../batchnorm.js";
+import { batchNormSpecs, foldBatchNormExact } from "../batchnorm.js";
 import { Block, type BlockDef, blockFactory, layoutCode } from "../block.js";
-import { type Conv, convRecord } from "../conv-params.js";
+import { type Conv, convRecord, foldedConvWeights } from "../conv-params.js";
 import { COMBINE_ADD, COMBINE_MUL, EPILOGUE_RELU } from "../constants.js";
 import { i32, record, records } from "../params.js";
 import { type Layout, oneOf, positiveInt, reducedChannels } from "../validate.js";
@@ -25,7 +25,7 @@ export interface BAMOptions {
   combine?: BAMCombine;
 }
 
-/** At most this many dilated convs (each takes 3 of a call's stages). */
+/** At most this many dilated convs (each takes 3 or 4 of a call's stages). */
 const MAX_DILATED_CONVS = 12;
 
 export const BAM_COMBINES = { mul: COMBINE_MUL, add: COMBINE_ADD } as const;
@@ -86,18 +86,18 @@ function spatialConvs(g: BAMConfig): { reduce: Conv; dilated: Conv[]; final: Con
 
 /** The folded weights: fc1 with channel.bn, reduce with reduce_bn, each dilated conv with its bn. */
 function bamModuleWeights(g: BAMConfig, w: Weights): { weights: Weights; convs: Conv[] } {
-  const fc1 = foldBatchNorm(w["channel.fc1.weight"], w["channel.fc1.bias"], w, "channel.bn.");
-  const reduce = foldBatchNorm(w["spatial.reduce.weight"], w["spatial.reduce.bias"], w, "spatial.reduce_bn.");
+  const fc1 = foldBatchNormExact(w["channel.fc1.weight"], w["channel.fc1.bias"], w, "channel.bn.");
   const out: Weights = {
     "channel.fc1.weight": fc1.weight, "channel.fc1.bias": fc1.bias,
     "channel.fc2.weight": w["channel.fc2.weight"], "channel.fc2.bias": w["channel.fc2.bias"],
-    "spatial.reduce.weight": reduce.weight, "spatial.reduce.bias": reduce.bias,
+    ...foldedConvWeights("spatial.reduce.weight", "spatial.reduce.bias", foldBatchNormExact(w["spatial.reduce.weight"], w["spatial.reduce.bias"], w, "spatial.reduce_bn.")),
     "spatial.final.weight": w["spatial.final.weight"], "spatial.final.bias": w["spatial.final.bias"],
   };
+  // channel.bn where it does not fold into fc1: applied after it (BAMParams s1, t1)
+  if (fc1.after) Object.assign(out, { "channel.bn.scale": fc1.after.scale, "channel.bn.shift": fc1.after.shift });
   for (let i = 0; i < g.dilatedConvs; i++) {
-    const f = foldBatchNorm(w[`spatial.dilated.${i}.weight`], w[`spatial.dilated.${i}.bias`], w, `spatial.dilated_bn.${i}.`);
-    out[`spatial.dilated.${i}.weight`] = f.weight;
-    out[`spatial.dilated.${i}.bias`] = f.bias;
+    const key = `spatial.dilated.${i}.`;
+    Object.assign(out, foldedConvWeights(`${key}weight`, `${key}bias`, foldBatchNormExact(w[`${key}weight`], w[`${key}bias`], w, `spatial.dilated_bn.${i}.`)));
   }
   const c = spatialConvs(g);
   return { weights: out, convs: [c.reduce, ...c.dilated, c.final] };
@@ -114,7 +114,7 @@ const BAM: BlockDef<BAMOptions, BAMConfig> = {
     const c = spatialConvs(g), p = (key: string) => i32(pack.ptr(key));
     return [
       i32(layoutCode(g.layout)), i32(g.channels), i32(g.reduced), i32(BAM_COMBINES[g.combine]),
-      p("channel.fc1.weight"), p("channel.fc1.bias"), p("channel.fc2.weight"), p("channel.fc2.bias"),
+      p("channel.fc1.weight"), p("channel.fc1.bias"), p("channel.bn.scale"), p("channel.bn.shift"), p("channel.fc2.weight"), p("channel.fc2.bias"),
       record(convRecord(c.reduce, pack)), i32(g.dilatedConvs), records(c.dilated.map((d) => convRecord(d, pack))), record(convRecord(c.final, pack)),
     ];
   },

@@ -3,9 +3,9 @@
 // with the stride + bn, present when the shape changes. Every bn is folded into its conv at
 // create (assembly/blocks/cbam-basicblock.ts computes the rest).
 
-import { batchNormSpecs, foldBatchNorm } from "../batchnorm.js";
+import { batchNormSpecs, foldBatchNormExact } from "../batchnorm.js";
 import { Block, type BlockDef, blockFactory, layoutCode } from "../block.js";
-import { type Conv, convRecord } from "../conv-params.js";
+import { type Conv, convRecord, foldedConvWeights } from "../conv-params.js";
 import { EPILOGUE_RELU, LAYOUT_NCHW } from "../constants.js";
 import { i32, record } from "../params.js";
 import { CBAM_OPTION_KEYS, type CBAMAttention, cbamModuleWeights, type CBAMOptions, cbamRecord, cbamWeightSpecs, parseCBAM } from "../parts/cbam-attention.js";
@@ -75,15 +75,13 @@ const BASIC_BLOCK: BlockDef<CBAMBasicBlockOptions, CBAMBasicBlockConfig> = {
     return specs;
   },
   prepare: (g, w) => {
-    const conv1 = foldBatchNorm(w["conv1.weight"], undefined, w, "bn1.");
-    const conv2 = foldBatchNorm(w["conv2.weight"], undefined, w, "bn2.");
     const cbam = cbamModuleWeights(g.cbam, w, "cbam.");
-    const weights: Weights = { "conv1.weight": conv1.weight, "conv1.bias": conv1.bias, "conv2.weight": conv2.weight, "conv2.bias": conv2.bias, ...cbam.weights };
-    if (g.downsample) {
-      const ds = foldBatchNorm(w["downsample.0.weight"], undefined, w, "downsample.1.");
-      weights["downsample.0.weight"] = ds.weight;
-      weights["downsample.0.bias"] = ds.bias;
-    }
+    const weights: Weights = {
+      ...foldedConvWeights("conv1.weight", "conv1.bias", foldBatchNormExact(w["conv1.weight"], undefined, w, "bn1.")),
+      ...foldedConvWeights("conv2.weight", "conv2.bias", foldBatchNormExact(w["conv2.weight"], undefined, w, "bn2.")),
+      ...cbam.weights,
+    };
+    if (g.downsample) Object.assign(weights, foldedConvWeights("downsample.0.weight", "downsample.0.bias", foldBatchNormExact(w["downsample.0.weight"], undefined, w, "downsample.1.")));
     const c = convs(g);
     return { weights, convs: [c.conv1, c.conv2, ...(c.ds ? [c.ds] : []), ...cbam.convs] };
   },

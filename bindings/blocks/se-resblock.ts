@@ -3,9 +3,9 @@
 // bias, ReLU, sigmoid and average pooling. bn2 is folded into conv1; bn1, before a ReLU, is
 // applied as a per-channel affine as conv1 reads x (assembly/blocks/se-resblock.ts).
 
-import { batchNormAffine, batchNormSpecs, foldBatchNorm } from "../batchnorm.js";
+import { batchNormAffine, batchNormSpecs, foldBatchNormExact } from "../batchnorm.js";
 import { Block, type BlockDef, blockFactory, layoutCode } from "../block.js";
-import { type Conv, convRecord } from "../conv-params.js";
+import { type Conv, convRecord, foldedConvWeights } from "../conv-params.js";
 import { EPILOGUE_RELU } from "../constants.js";
 import { i32, record } from "../params.js";
 import { type ChannelGate, channelGateRecord, channelGateWeights, parseChannelGate } from "../parts/channel-gate.js";
@@ -44,10 +44,9 @@ const SE_RESBLOCK: BlockDef<SEResBlockOptions, SEResBlockConfig> = {
   ],
   prepare: (g, w) => {
     const bn1 = batchNormAffine(w, "bn1.");
-    const conv1 = foldBatchNorm(w["conv1.weight"], undefined, w, "bn2.");
     const weights: Weights = {
       "bn1.scale": Float32Array.from(bn1.scale), "bn1.shift": Float32Array.from(bn1.shift),
-      "conv1.weight": conv1.weight, "conv1.bias": conv1.bias, "conv2.weight": w["conv2.weight"],
+      ...foldedConvWeights("conv1.weight", "conv1.bias", foldBatchNormExact(w["conv1.weight"], undefined, w, "bn2.")), "conv2.weight": w["conv2.weight"],
     };
     for (const key of ["se.fc1.weight", "se.fc1.bias", "se.fc2.weight", "se.fc2.bias"]) weights[key] = w[key];
     return { weights, convs: convs(g.channels) };

@@ -2,8 +2,8 @@
 // CBAM basic block (assembly/parts/cbam-attention.ts computes it): ca = σ(Σ_p fc2(relu(fc1(p(x))))),
 // x1 = x·ca; sa = σ(bn(conv_k([maxC(x1), meanC(x1)]))), y = x1·sa.
 
-import { batchNormSpecs, foldBatchNorm } from "../batchnorm.js";
-import { type Conv, convRecord } from "../conv-params.js";
+import { batchNormSpecs, foldBatchNormExact } from "../batchnorm.js";
+import { type Conv, convRecord, foldedConvWeights } from "../conv-params.js";
 import { EPILOGUE_SIGMOID, POOL_AVG, POOL_LP, POOL_LSE, POOL_MAX } from "../constants.js";
 import { type Fields, i32, record } from "../params.js";
 import { bool, describe, oneOf, positiveInt, reducedChannels } from "../validate.js";
@@ -106,9 +106,7 @@ export function cbamModuleWeights(g: CBAMAttention, w: Weights, prefix = ""): { 
   if (!g.spatial) return { weights: out, convs: [] };
   const conv = `${prefix}spatial.conv.weight`;
   if (g.norm) {
-    const folded = foldBatchNorm(w[conv], undefined, w, `${prefix}spatial.bn.`);
-    out[conv] = folded.weight;
-    out[`${prefix}spatial.conv.bias`] = folded.bias;
+    Object.assign(out, foldedConvWeights(conv, `${prefix}spatial.conv.bias`, foldBatchNormExact(w[conv], undefined, w, `${prefix}spatial.bn.`)));
   } else {
     out[conv] = w[conv];
   }

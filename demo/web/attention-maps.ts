@@ -6,7 +6,7 @@
 // (y = (1 + σ(mc·ms))·x) by pinning the other branch to 1 through its last layer's weights.
 
 import * as excite from "excite";
-import { randomWeights, type Weights } from "./random-weights.js";
+import { randomWeights } from "../../tests/fuzz/random.js";
 
 export interface AttentionView {
   readonly block: string;
@@ -17,8 +17,14 @@ export interface AttentionView {
   readonly spatial?: Float32Array;
 }
 
+type Weights = excite.Weights;
 type Factory = (options: Record<string, unknown>, weights: Weights) => Promise<excite.Block>;
-const factory = (name: string): Factory | undefined => (excite as unknown as Record<string, Factory | undefined>)[name];
+interface SeededFactory extends Factory {
+  weightSpecs(options: Record<string, unknown>): excite.WeightSpec[];
+}
+
+/** Seeded random weights (the fuzz suite's draw, from the block's own weight specs) for `create` with `options`. */
+const seeded = (create: SeededFactory, options: Record<string, unknown>, seed: number): Weights => randomWeights(create.weightSpecs(options), seed);
 
 /** a_c minimising Σ_p (y − a_c·x)², for x, y of dims [1, C, H, W]. */
 export function channelFactors(x: Float32Array, y: Float32Array, c: number): Float32Array {
@@ -53,32 +59,32 @@ async function apply(create: Factory, options: Record<string, unknown>, weights:
 const minus1 = (a: Float32Array): Float32Array => a.map((v) => v - 1);
 const filled = (length: number, value: number): Float32Array => new Float32Array(length).fill(value);
 
-/** The gates of SE, sSE, CBAM and BAM (those this build of excite has) on features x [1, C, H, W]. */
+/** The gates of SE, sSE, CBAM and BAM on features x [1, C, H, W]. */
 export async function attentionViews(x: Float32Array, dims: number[], seed: number): Promise<AttentionView[]> {
   const c = dims[1];
+  const [createSE, createSSE, createCBAM, createBAM] = [excite.createSE, excite.createSSE, excite.createCBAM, excite.createBAM] as unknown as SeededFactory[];
   const views: AttentionView[] = [];
-  const createSE = factory("createSE"), createSSE = factory("createSSE"), createCBAM = factory("createCBAM"), createBAM = factory("createBAM");
-  if (createSE) {
+  {
     const o = { channels: c, reduction: 4 };
-    const y = await apply(createSE, o, randomWeights("se", o, seed), x, dims);
+    const y = await apply(createSE, o, seeded(createSE, o, seed), x, dims);
     views.push({ block: "SE", caption: "s = σ(fc2(relu(fc1(GAP(x))))), y = x·s", channel: channelFactors(x, y, c) });
   }
-  if (createSSE) {
+  {
     const o = { channels: c };
-    const y = await apply(createSSE, o, randomWeights("sse", o, seed), x, dims);
+    const y = await apply(createSSE, o, seeded(createSSE, o, seed), x, dims);
     views.push({ block: "sSE", caption: "q = σ(conv1×1(x)), y = x·q", spatial: spatialFactors(x, y, c) });
   }
-  if (createCBAM) {
+  {
     const o = { channels: c, reduction: 4 };
-    const w = randomWeights("cbam", o, seed);
+    const w = seeded(createCBAM, o, seed);
     const y = await apply(createCBAM, o, w, x, dims);
     const channelOnly = Object.fromEntries(Object.entries(w).filter(([k]) => !k.startsWith("spatial.")));
     const x1 = await apply(createCBAM, { ...o, spatial: false }, channelOnly, x, dims);
     views.push({ block: "CBAM", caption: "ca = σ(Σ_pool MLP(pool(x))), sa = σ(bn(conv7×7([maxC, meanC](x·ca)))), y = x·ca·sa", channel: channelFactors(x, x1, c), spatial: spatialFactors(x1, y, c) });
   }
-  if (createBAM) {
+  {
     const o = { channels: c, reduction: 4 };
-    const w = randomWeights("bam", o, seed);
+    const w = seeded(createBAM, o, seed);
     const r = w["channel.fc2.weight"].length / c;
     // mc ≡ 1 leaves y = (1 + σ(ms))·x; ms ≡ 1 leaves y = (1 + σ(mc))·x.
     const ySpatial = await apply(createBAM, o, { ...w, "channel.fc2.weight": filled(c * r, 0), "channel.fc2.bias": filled(c, 1) }, x, dims);

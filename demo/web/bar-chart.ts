@@ -1,4 +1,5 @@
-// A horizontal bar chart as plain SVG: one row per bar, label on the left, value on the right.
+// Charts as plain SVG: horizontal bars (one row per bar, label on the left, value on the right),
+// and columns (one thin column per value, for a gate per channel).
 
 export interface Bar {
   readonly label: string;
@@ -42,5 +43,36 @@ export function barChart(bars: readonly Bar[], o: BarChartOptions): SVGSVGElemen
       el("text", { x: labelWidth + len + 6, y: y + rowHeight * 0.68, class: "bar-value" }, o.format(b.value) + (b.note ? `  ${b.note}` : "")),
     );
   });
+  return svg;
+}
+
+export interface ColumnChartOptions {
+  readonly width: number;
+  readonly height: number;
+  /** The value of a full-height column. */
+  readonly max: number;
+  readonly colour: string;
+  /** Each column's tooltip. */
+  readonly title: (index: number, value: number) => string;
+}
+
+/** One column per value (NaN: none), with a baseline, a top line and their values on the left. */
+export function columnChart(values: ArrayLike<number>, o: ColumnChartOptions): SVGSVGElement {
+  const left = 30, top = 6, bottom = 16, plotH = o.height - top - bottom;
+  const step = (o.width - left) / values.length;
+  const svg = el("svg", { width: o.width, height: o.height, viewBox: `0 0 ${o.width} ${o.height}`, role: "img" });
+  for (const [v, label] of [[0, "0"], [o.max / 2, String(o.max / 2)], [o.max, String(o.max)]] as const) {
+    const y = top + plotH * (1 - v / o.max);
+    svg.append(el("line", { x1: left, x2: o.width, y1: y, y2: y, stroke: "#e3e6ec" }), el("text", { x: left - 4, y: y + 4, "text-anchor": "end", class: "bar-value" }, label));
+  }
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isNaN(v)) continue;
+    const hgt = Math.max(0.5, (Math.min(o.max, Math.max(0, v)) / o.max) * plotH);
+    const rect = el("rect", { x: left + i * step, y: top + plotH - hgt, width: Math.max(0.6, step * 0.8), height: hgt, fill: o.colour });
+    rect.append(el("title", {}, o.title(i, v)));
+    svg.append(rect);
+  }
+  svg.append(el("text", { x: left, y: o.height - 3, class: "bar-value" }, "channel 0"), el("text", { x: o.width, y: o.height - 3, "text-anchor": "end", class: "bar-value" }, String(values.length - 1)));
   return svg;
 }

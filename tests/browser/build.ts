@@ -29,7 +29,8 @@ export function stagePackage(): string[] {
 /**
  * Bundles the page script `entry` (a path from ROOT) with esbuild as `OUT/bundled/<name>.js`,
  * excite and its loader inlined and minified, the .wasm files copied next to the bundle (the
- * README's step for esbuild). Run stagePackage() first.
+ * README's step for esbuild). `excite` and `excite/onnx` resolve to the staged package through
+ * its `exports`, as in a user's node_modules. Run stagePackage() first.
  */
 export async function buildPage(entry: string, name: string): Promise<void> {
   const dir = join(OUT, "bundled");
@@ -45,7 +46,7 @@ export async function buildPage(entry: string, name: string): Promise<void> {
     minify: true,
     sourcemap: true,
     logLevel: "warning",
-    alias: { excite: STAGED },
+    nodePaths: [dirname(STAGED)],
   });
   for (const wasm of readdirSync(join(STAGED, "dist")).filter((f) => f.endsWith(".wasm"))) copyFileSync(join(STAGED, "dist", wasm), join(dir, wasm));
 }

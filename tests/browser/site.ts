@@ -1,5 +1,5 @@
 // The URL layout the browser sees: which directory each path prefix serves. The golden pages,
-// the wasm-source checks and the demo page all use it.
+// the wasm-source checks and the demo page all use it (the demo adds its own: demo/web/serve.ts).
 
 import { join } from "node:path";
 import { OUT, ROOT, STAGED } from "./build.js";
@@ -13,7 +13,4 @@ export const SITE: readonly Mount[] = [
   { prefix: "/alt-wasm/", dir: join(STAGED, "dist") },
   { prefix: "/alt-octet/", dir: join(STAGED, "dist"), contentType: "application/octet-stream" },
   { prefix: "/demo/web/", dir: join(ROOT, "demo/web") },
-  // The benchmark's table, models and weights (bench/blocks.json, bench/models/) and its onnxruntime-web.
-  { prefix: "/bench/", dir: join(ROOT, "bench") },
-  { prefix: "/ort/", dir: join(ROOT, "bench/node_modules/onnxruntime-web/dist") },
 ];

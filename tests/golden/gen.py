@@ -18,6 +18,7 @@ import zlib
 import numpy as np
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -44,21 +45,30 @@ ONNX_HS = {'alpha': 0.2, 'beta': 0.5}          # ONNX's / Paddle's
 # ---------------------------------------------------------------------------------------
 CASES = []
 # (block, case) -> {'nan_ok': the output holds NaN, as PyTorch's does;
-#                   'scale': {state_dict key prefix: factor} applied after the random init}
+#                   'scale': {state_dict key prefix: factor} applied after the random init;
+#                   'poison': {target: [(flat index, value name), ...]} or None, see case()}
 CASE_FLAGS = {}
+# The values a `poison` puts into an input or a weight (SPEC §5: NaN and ±Inf as PyTorch), by the
+# names the files' metadata uses.
+POISON_VALUES = {'nan': float('nan'), 'inf': float('inf'), '-inf': float('-inf'),
+                 '3e38': 3e38, '-3e38': -3e38}
 
 
-def case(block, name, options, dims=None, layout='linear', nan_ok=False, scale=None):
+def case(block, name, options, dims=None, layout='linear', nan_ok=False, scale=None, poison=None):
     """dims None: alternate [3, C, 5, 3] and [1, C, 7, 5] (small, odd, H != W); C is the
     input's channel count, `inChannels` where the block has it (else `channels`, which a block
-    without weights may leave out: then dims must be given)."""
+    without weights may leave out: then dims must be given).
+    poison: {'x' | 'residual' | state_dict key: [(index, value), ...]}: after the weights are drawn
+    (on the clean tensors), `value` (a POISON_VALUES name) is written at `index` (flat, or a tuple
+    into x's NCHW dims / the state_dict tensor's shape). y may then hold NaN and ±Inf."""
     c = options.get('inChannels', options.get('channels'))
     if dims is None:
         dims = [3, c, 5, 3] if sum(x[0] == block for x in CASES) % 2 == 0 else [1, c, 7, 5]
     assert block in BLOCKS and all(c[:2] != (block, name) for c in CASES), (block, name)
     assert c is None or dims[1] == c, (block, name)
     CASES.append((block, name, options, list(dims), layout))
-    CASE_FLAGS[(block, name)] = {'nan_ok': nan_ok, 'scale': dict(scale or {})}
+    CASE_FLAGS[(block, name)] = {'nan_ok': nan_ok, 'scale': dict(scale or {}),
+                                 'poison': poison and {k: list(v) for k, v in poison.items()}}
 
 
 SHAPE_HW = [(1, 1), (7, 5), (13, 17), (56, 56)]
@@ -836,6 +846,115 @@ gather_excite_cases()
 triplet_attention_cases()
 effective_se_cases()
 
+# ---- NaN and ±Inf (SPEC §5: they propagate as in PyTorch) ----
+# Every block's `poison_*` cases: the values of POISON_VALUES at chosen positions of x and of
+# every weight. A new block needs one line: poison_cases(block, options, dims).
+POISON_KINDS = ['nan', 'inf', '-inf', '3e38', '-3e38']
+
+
+def poison_name(kind):
+    return kind.replace('-', 'minus_')
+
+
+def poison_x_positions(dims):
+    """poison_x: image i holds POISON_KINDS[i] at one position (a different channel and pixel,
+    borders included), the last image none."""
+    n, c, h, w = dims
+    assert n == len(POISON_KINDS) + 1, dims
+    at = [(c // 2, h // 2, w // 2), (c - 1, 0, 0), (0, h - 1, w - 1), (c // 3, 0, w - 1),
+          ((2 * c) // 3, h - 1, 0)]
+    return [((i, *p), k) for i, (p, k) in enumerate(zip(at, POISON_KINDS))]
+
+
+def poison_pair_positions(dims):
+    """poison_x_pairs: image 0 +Inf and -Inf at one pixel in two channels (their channel mean is
+    NaN), image 1 3e38 twice in one plane (its sum overflows to +Inf), image 2 -3e38 and NaN in two
+    planes, image 3 none."""
+    n, c, h, w = dims
+    assert n == 4 and c >= 2, dims
+    return [((0, 0, h // 2, w // 2), 'inf'), ((0, c - 1, h // 2, w // 2), '-inf'),
+            ((1, c // 2, 0, 0), '3e38'), ((1, c // 2, h - 1, w - 1), '3e38'),
+            ((2, 0, 0, w - 1), '-3e38'), ((2, c - 1, h - 1, 0), 'nan')]
+
+
+def poison_cases(block, options, dims, suffix='', weights=True, layout='linear'):
+    """The NaN/Inf cases of `block` with `options` on images of dims[1:] (N ≥ 2: torch 1.13's CPU
+    conv then takes mkldnn, which skips the padding taps, so a non-finite k×k weight reaches only
+    the pixels where its tap lands inside the image; its single-image path for small inputs,
+    im2col, multiplies the padded zeros by it and makes every pixel NaN, and so does its grouped
+    path for groups of few channels: generate() checks every conv, check_conv_skips_padding):
+    - poison{suffix}_x: N = 6, image i holds POISON_KINDS[i] once (poison_x_positions);
+    - poison{suffix}_x_pairs: N = 4, two values per image (poison_pair_positions);
+    - two-input blocks: the same for `residual`;
+    - with `weights`, per state_dict key i (num_batches_tracked aside): poison{suffix}_<key>_<kind>,
+      POISON_KINDS[i mod 5] at the middle element; for every k×k conv weight also NaN and +Inf at
+      the corner tap [0, 0, 0, 0] (the top-left tap of output channel 0 on input channel 0)."""
+    _, c, h, w = dims
+    assert dims[0] >= 2, (block, dims)
+    tag = f'poison{suffix}'
+    targets = ['x'] + (['residual'] if block in TWO_INPUT_BLOCKS else [])
+    for t in targets:
+        sub = '' if t == 'x' else '_residual'
+        case(block, f'{tag}{sub}_x' if t == 'x' else f'{tag}_residual', options,
+             [len(POISON_KINDS) + 1, c, h, w], layout, poison={t: poison_x_positions([6, c, h, w])})
+        case(block, f'{tag}{sub}_x_pairs' if t == 'x' else f'{tag}_residual_pairs', options,
+             [4, c, h, w], layout, poison={t: poison_pair_positions([4, c, h, w])})
+    if not weights:
+        return
+    kwargs = dict(options)
+    if layout == 'conv' and block in ('se', 'cse', 'scse'):
+        kwargs['conv'] = True
+    model = BLOCKS[block](**kwargs)
+    keys = [(k, t.shape) for k, t in model.state_dict().items() if not k.endswith('num_batches_tracked')]
+    for i, (key, shape) in enumerate(keys):
+        kind = POISON_KINDS[i % len(POISON_KINDS)]
+        name = key.replace('.', '_')
+        case(block, f'{tag}_{name}_{poison_name(kind)}', options, dims, layout,
+             poison={key: [(int(np.prod(shape)) // 2, kind)]})
+        if len(shape) == 4 and shape[2] * shape[3] > 1:
+            for corner in ('nan', 'inf'):
+                case(block, f'{tag}_{name}_corner_{corner}', options, dims, layout,
+                     poison={key: [((0, 0, 0, 0), corner)]})
+
+
+def poison_block_cases():
+    poison_cases('se', {'channels': 20}, [2, 20, 7, 5])
+    poison_cases('se', {'channels': 6, 'reduction': 2, 'pool': 'avgmax', 'activation': 'silu',
+                        'gate': 'hardsigmoid'}, [2, 6, 5, 3], suffix='_avgmax_silu_hardsigmoid',
+                 weights=False)
+    poison_cases('se', {'channels': 6, 'reduction': 2, 'pool': 'max', 'activation': 'hardswish'},
+                 [2, 6, 5, 3], suffix='_max_hardswish', weights=False)
+    poison_cases('cse', {'channels': 20, 'reduction': 2, 'bias': False, 'activation': 'none'},
+                 [2, 20, 7, 5], layout='conv')
+    poison_cases('sse', {'channels': 20}, [2, 20, 7, 5])
+    poison_cases('sse', {'channels': 6, 'gate': 'hardsigmoid', 'hardSigmoid': ONNX_HS},
+                 [2, 6, 5, 3], suffix='_hardsigmoid', weights=False)
+    poison_cases('scse', {'channels': 20, 'reduction': 4}, [2, 20, 7, 5])
+    poison_cases('scse', {'channels': 6, 'reduction': 2, 'combine': 'max'}, [2, 6, 5, 3],
+                 suffix='_combine_max', weights=False)
+    poison_cases('cbam', {'channels': 20, 'reduction': 4}, [2, 20, 9, 7])
+    poison_cases('cbam', {'channels': 6, 'reduction': 2, 'pools': ['avg', 'max', 'lp', 'lse'],
+                          'spatialKernel': 3, 'spatialNorm': False}, [2, 6, 7, 5],
+                 suffix='_pools_all_k3')
+    poison_cases('bam', {'channels': 20, 'reduction': 4, 'dilation': 2, 'dilatedConvs': 1},
+                 [2, 20, 9, 7])
+    poison_cases('bam', {'channels': 6, 'reduction': 2, 'combine': 'add'}, [2, 6, 11, 9],
+                 suffix='_add', weights=False)
+    # an infinite scale of channel.bn on a hidden unit whose fc1 output is negative in every
+    # image: PyTorch's h·∞ + (β − m·∞) is −∞, relu makes it 0 and y is finite (as without the
+    # poison); folded into fc1 (weights ±∞) the unit would be NaN and so would y
+    case('bam', 'poison_channel_bn_infinite_scale',
+         {'channels': 20, 'reduction': 4, 'dilation': 2, 'dilatedConvs': 1}, [4, 20, 9, 7],
+         poison={'channel.bn.weight': [(4, 'inf')], 'channel.bn.running_mean': [(4, '3e38')]})
+    poison_cases('se_resblock', {'channels': 10, 'reduction': 4}, [2, 10, 7, 5])
+    poison_cases('cbam_basicblock', {'channels': 10, 'inChannels': 6, 'stride': 2,
+                                     'cbam': {'reduction': 4, 'spatialKernel': 3}}, [2, 6, 9, 7])
+    poison_cases('cbam_basicblock', {'channels': 6, 'cbam': {'reduction': 2}}, [2, 6, 7, 5],
+                 suffix='_identity', weights=False)
+
+
+poison_block_cases()
+
 # ---------------------------------------------------------------------------------------
 # Weights, running the module, writing the file
 # ---------------------------------------------------------------------------------------
@@ -1033,6 +1152,41 @@ def stored_shape(layout, key, arr):
     return arr
 
 
+def check_conv_skips_padding(module, inputs, output):
+    """Forward hook of a poison case's convs: a conv with a NaN or ±Inf weight must give the NaN and
+    ±Inf of one that skips the padding taps (mkldnn's direct convolution). torch 1.13's im2col paths
+    (a single small image with a 3×3 or 1-wide kernel; groups of few channels) multiply the zero
+    padding by the weight and make every pixel NaN: a golden made there is refused."""
+    w = module.weight
+    if bool(torch.isfinite(w).all()):
+        return
+    x = inputs[0]
+    geometry = dict(stride=module.stride, padding=module.padding, dilation=module.dilation, groups=module.groups)
+    ref = F.conv2d(x, torch.where(torch.isfinite(w), w, torch.zeros_like(w)), module.bias, **geometry)
+    for co, ci, ky, kx in torch.nonzero(~torch.isfinite(w)).tolist():
+        tap = torch.zeros_like(w)
+        tap[co, ci, ky, kx] = 1
+        inside = F.conv2d(torch.ones_like(x), tap, None, **geometry)[:, co] > 0
+        ref[:, co] += torch.where(inside, F.conv2d(x, tap, None, **geometry)[:, co] * w[co, ci, ky, kx],
+                                  torch.zeros_like(ref[:, co]))
+    same = torch.equal(torch.isnan(ref), torch.isnan(output)) and \
+        torch.equal(torch.isposinf(ref), torch.isposinf(output)) and torch.equal(torch.isneginf(ref), torch.isneginf(output))
+    assert same, (f'{module}: torch multiplied the padding by a non-finite weight (its im2col path): '
+                  f'give this poison case other sizes (N > 1, 16+ channels per group)')
+
+
+def flat_index(index, shape):
+    return int(index) if isinstance(index, int) else int(np.ravel_multi_index(index, shape))
+
+
+def poison_tensor(arr, entries):
+    """A copy of `arr` with POISON_VALUES[v] at each (index, v) of `entries`."""
+    out = np.array(arr, dtype=np.float32, copy=True)
+    for index, v in entries:
+        out.reshape(-1)[flat_index(index, out.shape)] = np.float32(POISON_VALUES[v])
+    return out
+
+
 def generate(block, name, options, dims, layout):
     flags = CASE_FLAGS[(block, name)]
     xseed = name_seed('x', block, name)
@@ -1041,6 +1195,9 @@ def generate(block, name, options, dims, layout):
     if block in TWO_INPUT_BLOCKS:  # forward(x, residual), residual of x's shape
         rseed = name_seed('residual', block, name)
         inputs.append(golden_input(rseed, int(np.prod(dims))).reshape(dims))
+    poison = flags['poison']
+    poisoned = [poison_tensor(a, poison.get(t, [])) if poison else a
+                for a, t in zip(inputs, ('x', 'residual'))]
     wseed = name_seed('weights', block, name)
     for attempt in range(100):
         # a deterministic retry with the next seed when the draw makes a degenerate test
@@ -1056,8 +1213,19 @@ def generate(block, name, options, dims, layout):
             break
     else:
         raise RuntimeError(f'{block}/{name}: no usable weights: {probe.problems()}')
+    if poison:
+        # the weights drawn on the clean tensors, then poisoned
+        with torch.no_grad():
+            for key, t in model.state_dict().items():
+                if key in poison:
+                    t.copy_(torch.from_numpy(poison_tensor(t.numpy(), poison[key])))
+        assert set(poison) <= set(model.state_dict()) | {'x', 'residual'}, poison
+    hooks = [m.register_forward_hook(check_conv_skips_padding) for m in model.modules()
+             if isinstance(m, nn.Conv2d)] if poison else []
     with torch.no_grad():
-        y = model(*[torch.from_numpy(a.copy()) for a in inputs]).contiguous()
+        y = model(*[torch.from_numpy(a.copy()) for a in poisoned]).contiguous()
+    for h in hooks:
+        h.remove()
     if attempt and os.environ.get('GOLDEN_VERBOSE'):
         print(f'{block}/{name}: weights redrawn {attempt}x')
     assert y.dtype == torch.float32
@@ -1080,7 +1248,9 @@ def generate(block, name, options, dims, layout):
         tensors['y'] = y_np[idx].astype(np.float32)
     else:
         tensors['y'] = y_np.reshape(out_dims).astype(np.float32)
-    if flags['nan_ok']:
+    if poison:
+        pass  # NaN and ±Inf where PyTorch gives them; the comparison treats NaN = NaN, ±Inf = ±Inf
+    elif flags['nan_ok']:
         # NaN where PyTorch gives NaN (SimAM at H*W = 1); the comparison treats NaN = NaN
         assert np.any(np.isnan(tensors['y'])) and not np.any(np.isinf(tensors['y']))
     else:
@@ -1096,6 +1266,12 @@ def generate(block, name, options, dims, layout):
     }
     if len(inputs) == 2:
         metadata['residualSeed'] = str(rseed)
+    if poison:
+        # {target: [[flat index, value name], ...]}: the tests poison x and residual likewise
+        shapes = {'x': dims, 'residual': dims, **{k: t.shape for k, t in model.state_dict().items()}}
+        metadata['poison'] = json.dumps(
+            {t: [[flat_index(ix, shapes[t]), v] for ix, v in p] for t, p in poison.items()},
+            separators=(',', ':'))
     data = safetensors_bytes(tensors, metadata)
     back, meta = read_safetensors(data)
     assert meta == metadata and sorted(back) == sorted(tensors)

@@ -1,4 +1,6 @@
 // A double-precision 2-D convolution (PyTorch's Conv2d, zero padding) for the kernel tests.
+// Taps on the padding are skipped, so a NaN or ±Inf weight reaches only the pixels where its tap
+// lands inside the image (PyTorch's mkldnn convolution; tests/nan-inf.test.ts checks it against torch).
 
 export interface Conv {
   n: number; cin: number; h: number; w: number; cout: number;
@@ -16,8 +18,8 @@ export function referenceConv2d(c: Required<Conv>, x: Float32Array, wt: Float32A
   const oh = outSize(c.h, c.kh, c.sh, c.dh, c.ph), ow = outSize(c.w, c.kw, c.sw, c.dw, c.pw);
   const cinG = c.cin / c.groups, coutG = c.cout / c.groups;
   const y = new Float64Array(c.n * c.cout * oh * ow), mag = new Float64Array(y.length);
+  const inside = (iy: number, ix: number) => iy >= 0 && iy < c.h && ix >= 0 && ix < c.w;
   const input = (img: number, ch: number, iy: number, ix: number) => {
-    if (iy < 0 || iy >= c.h || ix < 0 || ix >= c.w) return 0;
     const v = x[((img * c.cin + ch) * c.h + iy) * c.w + ix];
     return c.pre ? Math.max(v * scale![ch] + shift![ch], 0) : v;
   };
@@ -30,7 +32,10 @@ export function referenceConv2d(c: Required<Conv>, x: Float32Array, wt: Float32A
           for (let ci = 0; ci < cinG; ci++) {
             for (let ky = 0; ky < c.kh; ky++) {
               for (let kx = 0; kx < c.kw; kx++) {
-                const t = wt[((co * cinG + ci) * c.kh + ky) * c.kw + kx] * input(img, g * cinG + ci, oy * c.sh + ky * c.dh - c.ph, ox * c.sw + kx * c.dw - c.pw);
+                const iy = oy * c.sh + ky * c.dh - c.ph, ix = ox * c.sw + kx * c.dw - c.pw;
+                // a tap on the zero padding adds nothing, whatever its weight (NaN and ±Inf too, as PyTorch's mkldnn convolution)
+                if (!inside(iy, ix)) continue;
+                const t = wt[((co * cinG + ci) * c.kh + ky) * c.kw + kx] * input(img, g * cinG + ci, iy, ix);
                 s += t; m += Math.abs(t);
               }
             }

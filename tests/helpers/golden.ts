@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { f32FromBytes, parseSafetensors } from "../../dist/safetensors.js";
 import type { ExecutionContext } from "ava";
 import type { Block, BlockBase, FusionBlock } from "../../dist/index.js";
+import { applyPoison } from "../golden/poison.js";
 import { goldenInput } from "../golden/prng.js";
 import { assertClose, closeness, type Closeness, SPEC_TOLERANCE } from "./close.js";
 export { goldenAsNhwc, nchwToNhwc } from "./golden-layout.js";
@@ -38,6 +39,7 @@ export function readGolden(block: string, file: string): Golden {
   for (const [key, t] of Object.entries(tensors)) if (key !== "y" && key !== "y_index") weights[key] = f32FromBytes(t.bytes);
   const dims = JSON.parse(metadata.dims);
   const yIndex = tensors.y_index;
+  const length = dims.reduce((a: number, b: number) => a * b, 1);
   return {
     block,
     name: metadata.case,
@@ -45,8 +47,8 @@ export function readGolden(block: string, file: string): Golden {
     dims,
     outDims: JSON.parse(metadata.outDims),
     weights,
-    x: goldenInput(Number(metadata.seed), dims.reduce((a: number, b: number) => a * b, 1)),
-    residual: metadata.residualSeed === undefined ? undefined : goldenInput(Number(metadata.residualSeed), dims.reduce((a: number, b: number) => a * b, 1)),
+    x: applyPoison(goldenInput(Number(metadata.seed), length), metadata.poison, "x"),
+    residual: metadata.residualSeed === undefined ? undefined : applyPoison(goldenInput(Number(metadata.residualSeed), length), metadata.poison, "residual"),
     y: f32FromBytes(tensors.y.bytes),
     index: yIndex ? new Int32Array(yIndex.bytes.slice().buffer) : undefined,
   };

@@ -47,8 +47,8 @@ export function runStagedConv(c: Conv, inputs: ConvInputs, outDims: readonly num
       ...c, weight: "weight", bias: inputs.bias ? "bias" : undefined,
       preScale: inputs.scale ? "scale" : undefined, preShift: inputs.scale ? "shift" : undefined,
     };
-    const raw = a.put(inputs.weight), packedLength = packedFloats(conv), packed = a.fresh(packedLength);
-    packConv(wasm, conv, raw, packed);
+    const raw = a.put(inputs.weight), packedLength = packedFloats(conv, false), packed = a.fresh(packedLength);
+    packConv(wasm, conv, false, raw, packed);
     const packedUnwritten = a.unwritten(packed, packedLength).length;
     const at: Record<string, number> = { weight: packed };
     if (inputs.bias) at.bias = a.put(inputs.bias);

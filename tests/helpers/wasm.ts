@@ -3,6 +3,7 @@
 // value (which no gate, activation or scaling maps to itself, even when a kernel over-reads it)
 // so that a write past the end is caught.
 
+import type { ExecutionContext } from "ava";
 import { loadModule } from "../../dist/index.js";
 import type { ExciteExports } from "../../dist/abi.js";
 
@@ -16,6 +17,7 @@ const GUARD = 8;
 
 export class Arena {
   private readonly ptrs: number[] = [];
+  private readonly others: Array<() => void> = [];
 
   private u32(): Uint32Array {
     return new Uint32Array(wasm.memory.buffer);
@@ -36,13 +38,23 @@ export class Arena {
   fresh(length: number): number {
     const ptr = wasm.alloc((length + GUARD) * 4);
     this.ptrs.push(ptr);
-    this.u32().fill(SENTINEL, ptr >>> 2, (ptr >>> 2) + length);
+    this.clear(ptr, length);
     this.u32().fill(GUARD_BITS, (ptr >>> 2) + length, (ptr >>> 2) + length + GUARD);
     return ptr;
   }
 
+  /** Sets the `length` floats at ptr back to the sentinel (unwritten). */
+  clear(ptr: number, length: number): void {
+    this.u32().fill(SENTINEL, ptr >>> 2, (ptr >>> 2) + length);
+  }
+
   read(ptr: number, length: number): Float32Array {
     return this.f32().slice(ptr >>> 2, (ptr >>> 2) + length);
+  }
+
+  /** The bit patterns of the `length` floats at ptr (a copy): what "the same bytes" compares. */
+  bits(ptr: number, length: number): Uint32Array {
+    return this.u32().slice(ptr >>> 2, (ptr >>> 2) + length);
   }
 
   /** Indices in [0, length) still holding the sentinel. */
@@ -59,9 +71,49 @@ export class Arena {
     return true;
   }
 
+  /** Has `free` run `release` too (for what is allocated outside the arena, e.g. by the bindings). */
+  defer(release: () => void): void {
+    this.others.push(release);
+  }
+
   free(): void {
     for (const p of this.ptrs.splice(0)) wasm.free(p);
+    for (const release of this.others.splice(0)) release();
   }
+}
+
+/** Runs `body` with a fresh arena, freed afterwards (also when body throws). */
+export function withArena<T>(body: (a: Arena) => T): T {
+  const a = new Arena();
+  try {
+    return body(a);
+  } finally {
+    a.free();
+  }
+}
+
+/**
+ * Asserts that the `length` floats at ptr were all written and that nothing was written past them
+ * (past `room` floats, for kernels allowed to write whole vectors past the end); returns them.
+ */
+export function written(t: ExecutionContext, a: Arena, ptr: number, length: number, what: string, room = length): Float32Array {
+  const missing = a.unwritten(ptr, length);
+  t.deepEqual(missing.slice(0, 8), [], `${what}: ${missing.length} elements unwritten`);
+  t.true(a.guardIntact(ptr, room), `${what}: wrote past the end`);
+  return a.read(ptr, length);
+}
+
+/** Asserts that two arrays hold the same bit patterns (NaN payloads and −0 included), naming the first difference. */
+export function sameBits(t: ExecutionContext, got: Uint32Array, want: Uint32Array, what: string): boolean {
+  if (got.length !== want.length) {
+    t.fail(`${what}: ${got.length} elements, expected ${want.length}`);
+    return false;
+  }
+  let i = 0;
+  while (i < want.length && got[i] === want[i]) i++;
+  const show = (u: Uint32Array) => `${new Float32Array(u.buffer, u.byteOffset + 4 * i, 1)[0]} (0x${u[i].toString(16)})`;
+  t.true(i === want.length, i === want.length ? what : `${what}: element ${i} is ${show(got)}, expected ${show(want)}`);
+  return i === want.length;
 }
 
 /** Deterministic values in [-2, 2) (a small LCG; these tests need variety, not the golden PRNG). */

@@ -1,7 +1,7 @@
 // Runs golden cases with the excite it is handed, in whichever runtime loads it (Node, Deno,
 // Bun; both entry scripts load it). The cases come on standard input as
 // JSON, [{ factory, options, dims, golden: base64 of the safetensors file, x: base64 of the
-// float32 input }], and the outputs go to standard output, so that the runtime needs no
+// float32 input, residual: the second input of AFF and iAFF }], and the outputs go to standard output, so that the runtime needs no
 // permission of its own: what Deno asks for is what excite asks for.
 
 import { Buffer } from "node:buffer";
@@ -23,7 +23,8 @@ export async function check(excite, resolved) {
     const weights = {};
     for (const [key, t] of Object.entries(tensors)) if (key !== "y" && key !== "y_index") weights[key] = f32(t.bytes);
     const block = await excite[c.factory](c.options, weights);
-    const y = block.run(f32(Buffer.from(c.x, "base64")), c.dims);
+    const x = f32(Buffer.from(c.x, "base64"));
+    const y = c.residual ? block.run(x, f32(Buffer.from(c.residual, "base64")), c.dims) : block.run(x, c.dims);
     block.dispose();
     outputs.push(Buffer.from(y.buffer, y.byteOffset, y.byteLength).toString("base64"));
   }

@@ -1,0 +1,3 @@
+// cSE (SPEC §2): the same computation as SE.
+
+export { se as cse } from "./se.js";
