@@ -17,7 +17,7 @@ import { f32_gemm_pack_nt, f32_syrk_mirror, f32_syrk_nt, gemmPackedFloats, syrkT
 import { planeSum } from "../kernels/f32-gpool";
 import { f32_vscale_channel_cw } from "../kernels/f32-vscale";
 import { f32_vsigmoid } from "../kernels/f32-vunary";
-import { CONV_SLOTS, convStagesPlan, convStagesRun } from "../parts/conv-stages";
+import { CONV_KINDS, CONV_SLOTS, convStagesPlan, convStagesRun } from "../parts/conv-stages";
 import { storeLanes } from "../simd";
 
 /**
@@ -28,8 +28,8 @@ import { storeLanes } from "../simd";
 
 // regions: t [n][d][M], t's panels [n][…], Σ [n][d][d], r [n][4d], s [n][C], the conv's two
 const T = 0, PANELS = 1, COV = 2, ROWS = 3, S = 4, CONV = 5;
-// stages: the conv's three, then the centring, the panels, Σ's tiles, its mirror, the excitation, the output
-const CONV_STAGES = 0, CENTRE = 3, PACK = 4, PRODUCT = 5, MIRROR = 6, EXCITE = 7, OUTPUT = 8;
+// stages: the conv's (CONV_KINDS codes), then the centring, the panels, Σ's tiles, its mirror, the excitation, the output
+const CONV_STAGES = 0, CENTRE = CONV_STAGES + CONV_KINDS, PACK = CENTRE + 1, PRODUCT = PACK + 1, MIRROR = PRODUCT + 1, EXCITE = MIRROR + 1, OUTPUT = EXCITE + 1;
 
 /** M = H'·W', the positions of t. */
 @inline function positions(p: GSoPParams, h: i32, w: i32): i32 {

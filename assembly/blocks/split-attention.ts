@@ -14,7 +14,7 @@ import { f32_dense_grouped } from "../kernels/f32-dense";
 import { f32_vmulsum_cw } from "../kernels/f32-vmulsum";
 import { f32_vsoftmax_rows } from "../kernels/f32-vsoftmax";
 import { f32_vrelu, f32_vsigmoid } from "../kernels/f32-vunary";
-import { CONV_SLOTS, convStagesPlan, convStagesRun } from "../parts/conv-stages";
+import { CONV_KINDS, CONV_SLOTS, convStagesPlan, convStagesRun } from "../parts/conv-stages";
 
 /**
  * Split attention's constants (bindings/blocks/split-attention.ts): layout, C, R, G, I, fc1
@@ -24,8 +24,8 @@ import { CONV_SLOTS, convStagesPlan, convStagesRun } from "../parts/conv-stages"
 
 // regions: u [n][R·C][oh·ow], the conv's plane sums, s [n][C], z [n][I], a [n][R·C], att [n][R][C], the conv's two
 const U = 0, SUMS = 1, POOLED = 2, HIDDEN = 3, A = 4, ATT = 5, CONV = 6;
-// stages: the conv's three, the excitation, the output
-const CONV_STAGES = 0, EXCITE = 3, OUTPUT = 4;
+// stages: the conv's (CONV_KINDS codes: its exact pass and its plane sums' stage among them), the excitation, the output
+const CONV_STAGES = 0, EXCITE = CONV_STAGES + CONV_KINDS, OUTPUT = EXCITE + 1;
 
 @inline function outPixels(p: SplitAttentionParams, h: i32, w: i32): i32 {
   const c = changetype<ConvParams>(p.conv);
