@@ -208,8 +208,8 @@ function alongRows(dst: usize, planeBytes: usize): void {
 }
 
 /**
- * The input transform stage: items [begin, end) of winogradInputItems. x [n, cin, h, w] into
- * V (winogradInputFloats).
+ * The input transform stage: items [begin, end) of winogradInputItems. x (channels [0, cin) of
+ * [n, xChannels, h, w]) into V (winogradInputFloats).
  */
 export function winogradInput(c: usize, x: usize, h: i32, w: i32, v: usize, begin: i32, end: i32): void {
   const p = changetype<ConvParams>(c);
@@ -218,7 +218,7 @@ export function winogradInput(c: usize, x: usize, h: i32, w: i32, v: usize, begi
   const planeBytes = <usize>planeStride(cin * tiles) << 2;
   for (let item = begin; item < end; item++) {
     const band = item % nb, plane = item / nb, ci = plane % cin, img = plane / cin;
-    const xc = x + (<usize>(img * cin + ci) * <usize>(h * w) << 2);
+    const xc = x + (<usize>(img * p.xChannels + ci) * <usize>(h * w) << 2);
     const vImg = v + <usize>img * <usize>POSITIONS * planeBytes;
     const scale = pre ? v128.load32_splat(p.preScale + (<usize>ci << 2)) : f32x4.splat(0);
     const shift = pre ? v128.load32_splat(p.preShift + (<usize>ci << 2)) : f32x4.splat(0);
