@@ -34,10 +34,20 @@ function regionFloats(conv: usize, n: i32, h: i32, w: i32, r: i32): u64 {
   return r == TABLE ? convTableFloats(conv) : convPackedFloats(conv, n, h, w);
 }
 
-/** The regions alone (convolutions of one geometry in sequence may share them). */
-export function convRegions(conv: usize, k: Call, n: i32, h: i32, w: i32, slot: i32): void {
-  k.region(slot + TABLE, regionFloats(conv, n, h, w, TABLE));
-  k.region(slot + PACKED, regionFloats(conv, n, h, w, PACKED));
+/**
+ * The regions alone, of `conv` and of the `count` convolutions of its geometry that run after it
+ * on the same regions (their records contiguous from `also`): each region sized for the largest of
+ * them, as one may be Winograd and another, on the exact pass, not.
+ */
+export function convRegions(conv: usize, k: Call, n: i32, h: i32, w: i32, slot: i32, also: usize = 0, count: i32 = 0): void {
+  let table = regionFloats(conv, n, h, w, TABLE), packed = regionFloats(conv, n, h, w, PACKED);
+  for (let i = 0; i < count; i++) {
+    const other = also + <usize>i * offsetof<ConvParams>();
+    table = max(table, regionFloats(other, n, h, w, TABLE));
+    packed = max(packed, regionFloats(other, n, h, w, PACKED));
+  }
+  k.region(slot + TABLE, table);
+  k.region(slot + PACKED, packed);
 }
 
 /** The stages alone, on regions planned by convRegions. */
