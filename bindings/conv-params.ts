@@ -101,22 +101,29 @@ export function usesWinograd(c: Conv, exact: boolean): boolean {
   return !exact && winogradPolicy !== "never" && winogradFits(c) && (winogradPolicy === "always" || (!c.exactNonFinite && winogradPays(c)));
 }
 
+// The keys, derived from a conv's weight key, of its unpacked weights, of the affine after it
+// (a batch norm that could not be folded: scale, shift per output channel) and of its Winograd
+// weights (in place of the packed ones). convRecord's codes follow from which of them the pack holds.
+export const exactWeightKey = (weight: string): string => `${weight}#exact`;
+export const postScaleKey = (weight: string): string => `${weight}#post.scale`;
+export const postShiftKey = (weight: string): string => `${weight}#post.shift`;
+export const winogradWeightKey = (weight: string): string => `${weight}#winograd`;
+
+/** The key under which packConv's weights of `c` go (`exact`: as usesWinograd): c.weight, or its Winograd key. */
+export function packedKey(c: Conv, exact: boolean): string {
+  return usesWinograd(c, exact) ? winogradWeightKey(c.weight) : c.weight;
+}
+
 /** Floats of c's packed weights (`exact`: as usesWinograd). */
 export function packedFloats(c: Conv, exact: boolean): number {
   return usesWinograd(c, exact) ? 36 * Math.ceil(c.cout / 4) * 4 * c.cin : c.cout * kdim(c);
 }
 
-/** Packs c's PyTorch weights at module address `raw` into `dst` (packedFloats(c, exact) floats). */
+/** Packs c's PyTorch weights at module address `raw` into `dst` (packedFloats(c, exact) floats, to be found under packedKey(c, exact)). */
 export function packConv(wasm: ExciteExports, c: Conv, exact: boolean, raw: number, dst: number): void {
   if (usesWinograd(c, exact)) wasm.f32_winograd_f43_pack(raw, c.cin, c.cout, dst);
   else wasm.f32_conv2d_pack(raw, c.cout, kdim(c), c.groups ?? 1, dst);
 }
-
-// The keys, derived from a conv's weight key, of its unpacked weights and of the affine after it
-// (a batch norm that could not be folded: scale, shift per output channel).
-export const exactWeightKey = (weight: string): string => `${weight}#exact`;
-export const postScaleKey = (weight: string): string => `${weight}#post.scale`;
-export const postShiftKey = (weight: string): string => `${weight}#post.shift`;
 
 /**
  * The weights of a conv under `weight` and `bias` with a batch norm folded into it
@@ -139,12 +146,14 @@ export function foldedConvWeights(weight: string, bias: string, folded: FoldedBa
 export function convRecord(c: Conv, weights: Pick<WeightPack, "ptr">): Fields {
   const [sh, sw] = pairOf(c.stride, 1), [dh, dw] = pairOf(c.dilation, 1), [ph, pw] = c.padding ?? [0, 0];
   const at = (key: string | undefined) => (key === undefined ? 0 : weights.ptr(key));
-  const exact = at(postScaleKey(c.weight)) ? CONV_EXACT_ALL : at(exactWeightKey(c.weight)) ? CONV_EXACT_BORDER : CONV_EXACT_NONE;
+  const winograd = at(winogradWeightKey(c.weight));
   return [
     i32(c.cin), i32(c.cout), i32(c.kh), i32(c.kw), i32(sh), i32(sw), i32(dh), i32(dw), i32(ph), i32(pw),
-    i32(c.groups ?? 1), i32(c.epilogue ?? EPILOGUE_NONE), i32(at(c.weight)), i32(at(c.bias)), i32(at(c.preScale)), i32(at(c.preShift)),
-    i32(c.inputChannels ?? c.cin), i32(exact), i32(at(exactWeightKey(c.weight))), i32(at(postScaleKey(c.weight))), i32(at(postShiftKey(c.weight))),
-    i32(usesWinograd(c, exact !== CONV_EXACT_NONE)),
+    i32(c.groups ?? 1), i32(c.epilogue ?? EPILOGUE_NONE), i32(winograd || at(c.weight)), i32(at(c.bias)), i32(at(c.preScale)), i32(at(c.preShift)),
+    i32(c.inputChannels ?? c.cin),
+    i32(at(postScaleKey(c.weight)) ? CONV_EXACT_ALL : at(exactWeightKey(c.weight)) ? CONV_EXACT_BORDER : CONV_EXACT_NONE),
+    i32(at(exactWeightKey(c.weight))), i32(at(postScaleKey(c.weight))), i32(at(postShiftKey(c.weight))),
+    i32(winograd ? 1 : 0),
   ];
 }
 
@@ -154,16 +163,27 @@ export const needsExactPass = (weights: Weights, weight: string): boolean =>
 
 /**
  * A WeightPack of `weights` in which the weights of `convs` are packed for the conv kernel, or
- * transformed for Winograd (and kept unpacked as well for those that need the exact pass).
+ * transformed for Winograd under their Winograd key (and kept unpacked as well for those that
+ * need the exact pass).
  */
 export function packWeights(heap: Heap, weights: Weights, convs: readonly Conv[]): WeightPack {
   const all: Weights = { ...weights };
-  for (const c of convs) if (needsExactPass(weights, c.weight)) all[exactWeightKey(c.weight)] = weights[c.weight];
-  const pack = new WeightPack(heap, all, new Map(convs.map((c) => [c.weight, packedFloats(c, needsExactPass(weights, c.weight))])));
+  const sizes = new Map<string, number>();
+  for (const c of convs) {
+    const exact = needsExactPass(weights, c.weight), key = packedKey(c, exact);
+    if (exact) all[exactWeightKey(c.weight)] = weights[c.weight];
+    if (key !== c.weight) {
+      delete all[c.weight];
+      all[key] = weights[c.weight];
+    }
+    sizes.set(key, packedFloats(c, exact));
+  }
+  const pack = new WeightPack(heap, all, sizes);
   try {
     for (const c of convs) {
       const src = heap.upload(weights[c.weight]);
-      packConv(heap.wasm, c, needsExactPass(weights, c.weight), src, pack.ptr(c.weight));
+      const exact = needsExactPass(weights, c.weight);
+      packConv(heap.wasm, c, exact, src, pack.ptr(packedKey(c, exact)));
       heap.free(src);
     }
   } catch (err) {

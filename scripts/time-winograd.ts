@@ -8,7 +8,7 @@
 
 import { createBAM, createCBAMBasicBlock, createSEResBlock, setThreads } from "../dist/index.js";
 import { CallRecord } from "../dist/call.js";
-import { type Conv, convRecord, packConv, packedFloats, setWinogradPolicy } from "../dist/conv-params.js";
+import { type Conv, convRecord, packConv, packedFloats, packedKey, setWinogradPolicy } from "../dist/conv-params.js";
 import { sharedHeap } from "../dist/memory.js";
 import { ParamRecord } from "../dist/params.js";
 
@@ -62,7 +62,7 @@ if (part === "convs") {
       const conv: Conv = { cin: c, cout: c, kh: 3, kw: 3, padding: [1, 1], weight: "weight" };
       const packed = heap.allocFloats(packedFloats(conv, false));
       packConv(heap.wasm, conv, false, raw, packed);
-      const record = new ParamRecord(heap, convRecord(conv, { ptr: (key) => (key === "weight" ? packed : 0) }));
+      const record = new ParamRecord(heap, convRecord(conv, { ptr: (key) => (key === packedKey(conv, false) ? packed : 0) }));
       const call = new CallRecord(heap, { plan: heap.wasm.f32_conv2d_nchw_plan, run: heap.wasm.f32_conv2d_nchw_run });
       const stages = call.plan(record.ptr, { x, y, n, c, h, w }, "conv", [n, c, h, w]);
       return () => call.run(stages);
