@@ -211,22 +211,60 @@ test.serial("256 and 512 input channels (Kaiming weights): within SPEC §5's 1e-
   }
 });
 
-// Every block of the registry (those without a 3×3 convolution run unchanged): the residual
-// blocks and BAM in both layouts, the others in NCHW. Not the poison_* goldens (NaN, ±Inf and
-// ±3e38 placed in x or a weight), which test PyTorch's exact pattern of non-finite outputs: the
-// transforms spread a non-finite input over whole tiles and may overflow near 3e38 (README).
+// Every block of the registry in each of its layouts, with Winograd on every 3×3 convolution
+// that fits: those with one (CBAM's 3×3 spatial gate, BAM, the residual blocks, SK's 3×3 paths
+// with one group, reading a slice of the input's channels with split input, split attention's
+// conv with radix 1 and one group, whose plane sums then take their own stage) give other bytes
+// than the direct convolution on some golden, the others the same bytes on all. Not the poison_*
+// goldens (NaN, ±Inf and ±3e38 placed in x or a weight), which test PyTorch's exact pattern of
+// non-finite outputs: the transforms spread a non-finite input over whole tiles and may overflow
+// near 3e38 (README); but see the next test.
+const WINOGRAD_BLOCKS = ["cbam", "bam", "se_resblock", "cbam_basicblock", "sk", "split_attention"];
+const bytesOf = (y: Float32Array) => new Uint32Array(y.buffer, y.byteOffset, y.length);
 for (const { folder, create, layouts } of blocks) {
   test.serial(`${folder}: every golden with Winograd wherever it fits, within SPEC §5`, async (t) => {
-    setWinogradPolicy("always");
-    const checked = ["se_resblock", "cbam_basicblock", "bam"].includes(folder) ? layouts : layouts.slice(0, 1);
+    let changed = 0;
     for (const file of goldenCases(folder).filter((f) => !f.startsWith("poison"))) {
-      for (const layout of checked) {
+      for (const layout of layouts) {
+        const nchw = readGolden(folder, file);
+        const g = layout === "nhwc" ? goldenAsNhwc(nchw) : nchw;
+        const outputs: Uint32Array[] = [];
+        for (const policy of ["never", "always"] as const) {
+          setWinogradPolicy(policy);
+          const b = await create(g.options as never, g.weights);
+          outputs.push(bytesOf(runGolden(b, g)));
+          b.dispose();
+        }
+        assertGolden(t, g, new Float32Array(outputs[1].buffer), `${folder}/${file} (${layout})`);
+        if (outputs[0].some((v, i) => v !== outputs[1][i])) changed++;
+      }
+    }
+    if (WINOGRAD_BLOCKS.includes(folder)) t.true(changed > 0, `${folder}: no golden took Winograd`);
+    else t.is(changed, 0, `${folder} has no 3×3 convolution that fits, yet ${changed} goldens changed`);
+    t.log(`${changed} golden runs took Winograd`);
+    setWinogradPolicy("always");
+  });
+}
+
+// A conv on the exact pass (a NaN or ±Inf weight, a batch norm folded into it that is not finite)
+// is never Winograd, whatever the policy; the others are, among them one sharing its regions
+// (SEResBlock's conv2 with conv1, BAM's second dilated conv with the first).
+const EXACT_PASS_POISON = /^poison_(.*_)?(weight_corner_(nan|inf)|conv\d_weight_nan|bn2_weight_(nan|inf)|dilated_bn_\d_weight_inf)\.safetensors$/;
+test.serial("the poison goldens of a conv on the exact pass, Winograd on every other conv that fits: PyTorch's NaN and ±Inf", async (t) => {
+  setWinogradPolicy("always");
+  let checked = 0;
+  for (const { folder, create, layouts } of blocks.filter((b) => WINOGRAD_BLOCKS.includes(b.folder))) {
+    for (const file of goldenCases(folder).filter((f) => EXACT_PASS_POISON.test(f))) {
+      for (const layout of layouts) {
         const nchw = readGolden(folder, file);
         const g = layout === "nhwc" ? goldenAsNhwc(nchw) : nchw;
         const b = await create(g.options as never, g.weights);
         assertGolden(t, g, runGolden(b, g), `${folder}/${file} (${layout})`);
         b.dispose();
+        checked++;
       }
     }
-  });
-}
+  }
+  t.true(checked >= 30, `only ${checked} poison goldens`);
+  t.log(`${checked} poison golden runs`);
+});
