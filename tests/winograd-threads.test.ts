@@ -1,21 +1,23 @@
 // Worker threads with Winograd on every 3×3 convolution that fits (the Winograd policy "always"):
-// the goldens of the blocks with 3×3 convolutions give the same bytes at 1, 2 and 3 threads, every
-// stage split over the threads (minFloats 0), and PyTorch's values within SPEC §5.
+// the goldens of the blocks with 3×3 convolutions (helpers/winograd-goldens.ts) give the same bytes
+// at 1, 2 and 3 threads, every stage split over the threads (minFloats 0), and PyTorch's values
+// within SPEC §5.
 
 import test from "ava";
 import { blocks, setThreads } from "../dist/index.js";
 import { setWinogradPolicy } from "../dist/conv-params.js";
-import { compareToGolden, goldenCases, readGolden, runGolden } from "./helpers/golden.js";
+import { compareToGolden, readGolden, runGolden } from "./helpers/golden.js";
+import { exactPassPoisons, finiteGoldens, WINOGRAD_BLOCKS } from "./helpers/winograd-goldens.js";
 
 test.before(async () => {
   await setThreads(3, { minFloats: 0 });
   setWinogradPolicy("always");
 });
 
-for (const folder of ["se_resblock", "cbam_basicblock", "bam"]) {
+for (const folder of WINOGRAD_BLOCKS) {
   const { create } = blocks.find((b) => b.folder === folder)!;
   test.serial(`${folder}: every golden with Winograd, the same bytes at 1, 2 and 3 threads`, async (t) => {
-    for (const file of goldenCases(folder)) {
+    for (const file of [...finiteGoldens(folder), ...exactPassPoisons(folder)]) {
       const g = readGolden(folder, file);
       const block = await create(g.options as never, g.weights);
       const outputs: Uint32Array[] = [];

@@ -10,8 +10,9 @@ import { blocks, kernels } from "../dist/index.js";
 import { type Conv, setWinogradPolicy, usesWinograd } from "../dist/conv-params.js";
 import { EPILOGUE_NONE, EPILOGUE_RELU, EPILOGUE_SIGMOID } from "../dist/constants.js";
 import { referenceConv2d } from "./helpers/conv-reference.js";
-import { assertGolden, goldenAsNhwc, goldenCases, readGolden, runGolden } from "./helpers/golden.js";
+import { assertGolden, goldenAsNhwc, readGolden, runGolden } from "./helpers/golden.js";
 import { runStagedConv } from "./helpers/staged-conv.js";
+import { exactPassPoisons, finiteGoldens, WINOGRAD_BLOCKS } from "./helpers/winograd-goldens.js";
 import { Arena, values, wasm } from "./helpers/wasm.js";
 
 await kernels.ready();
@@ -212,19 +213,14 @@ test.serial("256 and 512 input channels (Kaiming weights): within SPEC §5's 1e-
 });
 
 // Every block of the registry in each of its layouts, with Winograd on every 3×3 convolution
-// that fits: those with one (CBAM's 3×3 spatial gate, BAM, the residual blocks, SK's 3×3 paths
-// with one group, reading a slice of the input's channels with split input, split attention's
-// conv with radix 1 and one group, whose plane sums then take their own stage) give other bytes
-// than the direct convolution on some golden, the others the same bytes on all. Not the poison_*
-// goldens (NaN, ±Inf and ±3e38 placed in x or a weight), which test PyTorch's exact pattern of
-// non-finite outputs: the transforms spread a non-finite input over whole tiles and may overflow
-// near 3e38 (README); but see the next test.
-const WINOGRAD_BLOCKS = ["cbam", "bam", "se_resblock", "cbam_basicblock", "sk", "split_attention"];
+// that fits: those with one (WINOGRAD_BLOCKS; SK's paths read a slice of the input's channels with
+// split input, split attention's plane sums then take their own stage) give other bytes than the
+// direct convolution on some golden, the others the same bytes on all.
 const bytesOf = (y: Float32Array) => new Uint32Array(y.buffer, y.byteOffset, y.length);
 for (const { folder, create, layouts } of blocks) {
   test.serial(`${folder}: every golden with Winograd wherever it fits, within SPEC §5`, async (t) => {
     let changed = 0;
-    for (const file of goldenCases(folder).filter((f) => !f.startsWith("poison"))) {
+    for (const file of finiteGoldens(folder)) {
       for (const layout of layouts) {
         const nchw = readGolden(folder, file);
         const g = layout === "nhwc" ? goldenAsNhwc(nchw) : nchw;
@@ -235,7 +231,7 @@ for (const { folder, create, layouts } of blocks) {
           outputs.push(bytesOf(runGolden(b, g)));
           b.dispose();
         }
-        assertGolden(t, g, new Float32Array(outputs[1].buffer), `${folder}/${file} (${layout})`);
+        assertGolden(t, g, new Float32Array(outputs[1].buffer, outputs[1].byteOffset, outputs[1].length), `${folder}/${file} (${layout})`);
         if (outputs[0].some((v, i) => v !== outputs[1][i])) changed++;
       }
     }
@@ -246,15 +242,13 @@ for (const { folder, create, layouts } of blocks) {
   });
 }
 
-// A conv on the exact pass (a NaN or ±Inf weight, a batch norm folded into it that is not finite)
-// is never Winograd, whatever the policy; the others are, among them one sharing its regions
-// (SEResBlock's conv2 with conv1, BAM's second dilated conv with the first).
-const EXACT_PASS_POISON = /^poison_(.*_)?(weight_corner_(nan|inf)|conv\d_weight_nan|bn2_weight_(nan|inf)|dilated_bn_\d_weight_inf)\.safetensors$/;
+// A conv on the exact pass is never Winograd, whatever the policy; the others are, among them
+// one sharing its regions (SEResBlock's conv2 with conv1, BAM's second dilated conv with the first).
 test.serial("the poison goldens of a conv on the exact pass, Winograd on every other conv that fits: PyTorch's NaN and ±Inf", async (t) => {
   setWinogradPolicy("always");
   let checked = 0;
   for (const { folder, create, layouts } of blocks.filter((b) => WINOGRAD_BLOCKS.includes(b.folder))) {
-    for (const file of goldenCases(folder).filter((f) => EXACT_PASS_POISON.test(f))) {
+    for (const file of exactPassPoisons(folder)) {
       for (const layout of layouts) {
         const nchw = readGolden(folder, file);
         const g = layout === "nhwc" ? goldenAsNhwc(nchw) : nchw;
