@@ -1,6 +1,7 @@
 // f32-conv2d-exact: the output pixels of a convolution that the packed kernel (f32-conv2d.ts)
 // would not compute as PyTorch does, computed by a scalar pass that skips the taps outside the
-// image. The packed kernel is untouched and stays the only path for ordinary weights; this pass
+// image. The packed kernel is untouched and stays the path for ordinary weights (with Winograd,
+// which a conv on this pass never takes: bindings/conv-params.ts usesWinograd); this pass
 // runs only when the conv's record says so (`exact`, CONV_EXACT_*, set at create by
 // bindings/conv-params.ts):
 // - CONV_EXACT_BORDER, a weight is NaN or ±Inf: the packed kernel multiplies the zero padding by
