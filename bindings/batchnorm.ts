@@ -40,7 +40,7 @@ export interface FoldedBatchNorm {
  * (or the other way round). Below it, sums of products stay far from float32's overflow for any
  * input below ~1e25 in magnitude.
  */
-const FOLD_LIMIT = 2 ** 32;
+export const FOLD_LIMIT = 2 ** 32;
 
 /** The layer's weights and bias with the affine (scale, shift) folded in, each rounded once. */
 function folded(weight: Float32Array, bias: Float32Array | undefined, scale: Float64Array, shift: Float64Array): { weight: Float32Array; bias: Float32Array } {

@@ -1,12 +1,13 @@
 // Coordinate attention's own options (mip = max(8, ⌊C/reduction⌋) unless reducedChannels, also
-// below 8; bias; the gates), bad values naming the option, and its pooling kernel f32_dirpool_cw
-// against a double-precision reference at widths below, at and above its 4- and 16-float vectors
-// and its 1024-float column tiles.
+// below 8; bias; the gates), bad values naming the option, and its pooling kernels f32_dirpool_cw
+// and (NHWC) f32_dirpool_nwc against a double-precision reference at widths (NHWC: channel counts)
+// below, at and above their 4- and 16-float vectors and the NCHW kernel's 1024-float column tiles,
+// and NHWC's output pass f32_vscale_rowcol_nwc against PyTorch's rounding.
 
 import test from "ava";
 import { createCoordAttention } from "../dist/index.js";
 import { err, smallestGolden } from "./helpers/bad-input.js";
-import { Arena, values, wasm } from "./helpers/wasm.js";
+import { Arena, values, wasm, written } from "./helpers/wasm.js";
 
 test("f32_dirpool_cw: the mean of every row, then of every column, of each plane", (t) => {
   for (const [h, w] of [[1, 1], [1, 9], [7, 1], [2, 3], [3, 4], [5, 5], [4, 7], [9, 8], [3, 15], [6, 16], [5, 17], [3, 33], [56, 56], [2, 1024], [3, 1030]]) {
@@ -33,6 +34,57 @@ test("f32_dirpool_cw: the mean of every row, then of every column, of each plane
       t.is(bad, -1, `${what}: element ${bad} is ${got[bad]}, expected ${want[bad]}`);
     } finally {
       a.free();
+    }
+  }
+});
+
+/** The directional means of f32_dirpool_cw's reference, of image n of x [N][H][W][C], as rows [H + W][C]. */
+function dirpoolNhwcReference(x: Float32Array, n: number, h: number, w: number, c: number): number[] {
+  const at = (i: number, j: number, ch: number) => x[((n * h + i) * w + j) * c + ch];
+  const want: number[] = [];
+  for (let i = 0; i < h; i++) for (let ch = 0; ch < c; ch++) want.push(Array.from({ length: w }, (_, j) => at(i, j, ch)).reduce((s, v) => s + v, 0) / w);
+  for (let j = 0; j < w; j++) for (let ch = 0; ch < c; ch++) want.push(Array.from({ length: h }, (_, i) => at(i, j, ch)).reduce((s, v) => s + v, 0) / h);
+  return want;
+}
+
+test("f32_dirpool_nwc: per image, the means of every image row, then of every column, as rows of C channels; C below, at and above 4 and 16 (its blocks)", (t) => {
+  for (const c of [1, 3, 4, 5, 8, 15, 16, 17, 20, 31, 32, 33]) {
+    for (const [h, w] of [[1, 1], [1, 9], [7, 1], [3, 4], [5, 17], [14, 14]]) {
+      const a = new Arena();
+      try {
+        const n = 2, l = h + w, x = values(n * h * w * c, c * 131 + h * 7 + w);
+        const y = a.fresh(n * l * c);
+        wasm.f32_dirpool_nwc(a.put(x), n, h, w, c, y);
+        const what = `c ${c} ${h}×${w}`;
+        const got = written(t, a, y, n * l * c, what);
+        const want = [0, 1].flatMap((img) => dirpoolNhwcReference(x, img, h, w, c));
+        const bad = want.findIndex((v, i) => !(Math.abs(got[i] - v) <= 1e-6 + 2e-7 * Math.max(h, w)));
+        t.is(bad, -1, `${what}: element ${bad} is ${got[bad]}, expected ${want[bad]}`);
+      } finally {
+        a.free();
+      }
+    }
+  }
+});
+
+test("f32_vscale_rowcol_nwc: y[n, i, j, :] = (x[n, i, j, :]·a_w[n, j, :])·a_h[n, i, :] rounded as PyTorch's two products, C below, at and above 4 and 16, also in place", (t) => {
+  for (const c of [1, 3, 4, 5, 15, 16, 17, 20, 33]) {
+    for (const [h, w] of [[1, 1], [2, 5], [7, 3]]) {
+      const a = new Arena();
+      try {
+        const n = 2, x = values(n * h * w * c, c + h * 9 + w), ah = values(n * h * c, 5), aw = values(n * w * c, 6);
+        const want = Array.from(x, (v, k) => {
+          const ch = k % c, j = Math.floor(k / c) % w, i = Math.floor(k / (c * w)) % h, img = Math.floor(k / (c * w * h));
+          return Math.fround(Math.fround(v * aw[(img * w + j) * c + ch]) * ah[(img * h + i) * c + ch]);
+        });
+        const xp = a.put(x), y = a.fresh(x.length), ahp = a.put(ah), awp = a.put(aw), what = `c ${c} ${h}×${w}`;
+        wasm.f32_vscale_rowcol_nwc(xp, n, h, w, c, ahp, awp, y);
+        t.deepEqual(Array.from(written(t, a, y, x.length, what)), want, what);
+        wasm.f32_vscale_rowcol_nwc(xp, n, h, w, c, ahp, awp, xp);
+        t.deepEqual(Array.from(a.read(xp, x.length)), want, `${what}: in place`);
+      } finally {
+        a.free();
+      }
     }
   }
 });

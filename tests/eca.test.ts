@@ -1,12 +1,13 @@
 // ECA's own options (the adaptive kernel size, circular padding, bad values name the option and
 // what was expected) and its kernel, f32_conv1d, against a double-precision reference at row
-// lengths below, at and above its 4-wide vectors and kernel sizes larger than the row.
+// lengths below, at and above its 4-wide vectors and kernel sizes larger than the row; NHWC's output
+// pass f32_vscale_channel_nwc (also effective SE's) at channel counts below, at and above 4 and 16.
 
 import test from "ava";
 import { createECA, ecaKernelSize } from "../dist/index.js";
 import { err, smallestGolden } from "./helpers/bad-input.js";
 import { goldenCases, readGolden } from "./helpers/golden.js";
-import { Arena, values, wasm } from "./helpers/wasm.js";
+import { Arena, values, wasm, written } from "./helpers/wasm.js";
 
 /** y[r, i] = Σ_j w[j]·x[r, i − p + j] in double, zeros or wrapped outside the row, and Σ_j |w[j]·x[…]| (the terms' magnitude). */
 function conv1dReference(x: Float32Array, rows: number, len: number, w: Float32Array, circular: boolean): { y: number[]; scale: number[] } {
@@ -116,4 +117,23 @@ test("bad options name the option and the values expected", async (t) => {
   // the weight's length follows the kernel size
   await t.throwsAsync(createECA({ channels: 20, kernelSize: 5 }, { "conv.weight": new Float32Array(3) }),
     err(RangeError, /ECA weight 'conv\.weight' must be \[1, 1, 5\] \(5 floats\), got 3 floats/));
+});
+
+test("f32_vscale_channel_nwc: y[n, p, :] = x[n, p, :]·s[n, :] (ECA's and effective SE's NHWC output pass), C below, at and above 4 and 16, also in place", (t) => {
+  for (const c of [1, 3, 4, 5, 15, 16, 17, 20, 33, 64, 65]) {
+    for (const hw of [1, 3, 10]) {
+      const a = new Arena();
+      try {
+        const n = 2, x = values(n * hw * c, c * 17 + hw), s = values(n * c, c);
+        const want = Array.from(x, (v, k) => Math.fround(v * s[Math.floor(k / (hw * c)) * c + (k % c)]));
+        const xp = a.put(x), sp = a.put(s), y = a.fresh(x.length), what = `c ${c} hw ${hw}`;
+        wasm.f32_vscale_channel_nwc(xp, n, hw, c, sp, y);
+        t.deepEqual(Array.from(written(t, a, y, x.length, what)), want, what);
+        wasm.f32_vscale_channel_nwc(xp, n, hw, c, sp, xp);
+        t.deepEqual(Array.from(a.read(xp, x.length)), want, `${what}: in place`);
+      } finally {
+        a.free();
+      }
+    }
+  }
 });

@@ -1,13 +1,16 @@
 // Gather-excite: its kernels against double references (the windowed average / max pool dividing by
 // the in-bounds count, the depthwise strided 3×3 conv, the scaling by a gate resized with PyTorch's
-// float32 nearest indices) below, at and above their vector widths, and the block's options and
-// limits (goldens and the bad-input suite cover the rest).
+// float32 nearest indices; in NHWC the same pool, any depthwise conv with its BN affine, the same
+// resize) below, at and above their vector widths, and the block's options and limits (goldens and
+// the bad-input suite cover the rest).
 
 import test, { type ExecutionContext } from "ava";
+import { EPILOGUE_NONE, EPILOGUE_RELU } from "../dist/constants.js";
 import { createGatherExcite } from "../dist/index.js";
 import { err } from "./helpers/bad-input.js";
 import { assertClose } from "./helpers/close.js";
 import { assertGolden, readGolden } from "./helpers/golden.js";
+import { nchwToNhwc } from "./helpers/golden-layout.js";
 import { Arena, values, wasm } from "./helpers/wasm.js";
 
 function written(t: ExecutionContext, a: Arena, ptr: number, length: number, what: string): Float32Array {
@@ -144,6 +147,169 @@ test("f32_dwconv3x3s2_cw: depthwise 3×3, stride 2, padding 1, bias, ReLU, read 
           }
           const what = `h=${h} w=${w} relu=${relu} bias=${withBias}`;
           assertClose(t, written(t, a, y, c * oh * ow, what), want, { atol: 1e-6, rtol: 1e-5 }, what);
+        } finally {
+          a.free();
+        }
+      }
+    }
+  }
+});
+
+// ---- NHWC: f32_avgpool_nwc, f32_dwconv_nwc, f32_vscale_nearest_nwc ----
+
+/** C below, at and above the kernels' 4- and 16-channel vectors. */
+const NHWC_C = [1, 3, 4, 5, 15, 16, 17, 20, 33];
+
+test("f32_avgpool_nwc: the NCHW pool's windows (in-bounds count; 0.5·avg + 0.5·max) on NHWC images, C below, at and above 4 and 16", (t) => {
+  for (const geometry of [[3, 2, 1], [7, 4, 3], [11, 6, 5], [2, 2, 0], [1, 1, 0]]) {
+    for (const [h, w] of [[1, 1], [3, 5], [8, 9], [13, 4]]) {
+      if (outSize(h, geometry[0], geometry[1], geometry[2]) < 1 || outSize(w, geometry[0], geometry[1], geometry[2]) < 1) continue;
+      const oh = outSize(h, geometry[0], geometry[1], geometry[2]), ow = outSize(w, geometry[0], geometry[1], geometry[2]);
+      for (const c of NHWC_C) {
+        for (const withMax of [false, true]) {
+          const a = new Arena();
+          try {
+            const n = 2, planes = values(n * c * h * w, c * 64 + h * 8 + w), length = n * oh * ow * c;
+            const out = a.fresh(length), geo = a.fresh(3);
+            new Int32Array(wasm.memory.buffer, geo, 3).set(geometry);
+            wasm.f32_avgpool_nwc(a.put(nchwToNhwc(planes, [n, c, h, w])), n, h, w, c, geo, withMax, out);
+            const what = `[k, s, p] = [${geometry}] ${h}×${w} c=${c}${withMax ? " withMax" : ""}`;
+            const want = nchwToNhwc(Float32Array.from(poolRef(planes, n * c, h, w, geometry, withMax)), [n, c, oh, ow]);
+            assertClose(t, written(t, a, out, length, what), want, { atol: 1e-6, rtol: 1e-6 }, what);
+          } finally {
+            a.free();
+          }
+        }
+      }
+    }
+  }
+});
+
+test("f32_avgpool_nwc: a NaN makes its windows NaN; ±∞ as PyTorch (+∞ with −∞ in a window: NaN), in the 16-channel body and the last partial vector", (t) => {
+  const a = new Arena();
+  try {
+    const n = 1, c = 21, h = 9, w = 11, geometry = [3, 2, 1], oh = outSize(h, 3, 2, 1), ow = outSize(w, 3, 2, 1);
+    const planes = values(c * h * w, 3);
+    for (const ch of [2, 20]) {
+      const x = planes.subarray(ch * h * w);
+      x[3 * w + 5] = NaN; x[0] = Infinity; x[8 * w + 10] = Infinity; x[8 * w + 9] = -Infinity;
+    }
+    const geo = a.fresh(3);
+    new Int32Array(wasm.memory.buffer, geo, 3).set(geometry);
+    for (const withMax of [false, true]) {
+      const out = a.fresh(oh * ow * c);
+      wasm.f32_avgpool_nwc(a.put(nchwToNhwc(planes, [n, c, h, w])), n, h, w, c, geo, withMax, out);
+      const want = nchwToNhwc(Float32Array.from(poolRef(planes, c, h, w, geometry, withMax)), [n, c, oh, ow]);
+      const special = (v: number) => (Number.isFinite(v) ? 0 : v);
+      t.deepEqual(Array.from(a.read(out, oh * ow * c), special), Array.from(want, special), `withMax ${withMax}: the same NaN and ∞`);
+    }
+  } finally {
+    a.free();
+  }
+});
+
+/** A depthwise conv in double over NCHW planes (weights [C][kh][kw]), only the taps inside the image; then bias, affine, ReLU. */
+function dwconvRef(x: Float32Array, n: number, c: number, h: number, w: number, cv: { kh: number; kw: number; s: number; ph: number; pw: number }, k: Float32Array, after: (v: number, ch: number) => number): Float32Array {
+  const oh = outSize(h, cv.kh, cv.s, cv.ph), ow = outSize(w, cv.kw, cv.s, cv.pw), out = new Float32Array(n * c * oh * ow);
+  for (let p = 0; p < n * c; p++) {
+    const ch = p % c;
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        let s = 0;
+        for (let ky = 0; ky < cv.kh; ky++) {
+          for (let kx = 0; kx < cv.kw; kx++) {
+            const r = oy * cv.s - cv.ph + ky, col = ox * cv.s - cv.pw + kx;
+            if (r >= 0 && r < h && col >= 0 && col < w) s += k[(ch * cv.kh + ky) * cv.kw + kx] * x[(p * h + r) * w + col];
+          }
+        }
+        out[(p * oh + oy) * ow + ox] = after(s, ch);
+      }
+    }
+  }
+  return out;
+}
+
+/** Runs f32_dwconv_nwc on NCHW planes (transposed in, the output transposed back by the caller's reference) with a ConvParams record. */
+function dwconvNhwc(a: Arena, x: Float32Array, n: number, c: number, h: number, w: number, cv: { kh: number; kw: number; s: number; ph: number; pw: number }, k: Float32Array, extra: { bias?: Float32Array; scale?: Float32Array; shift?: Float32Array; relu: boolean }): { out: number; length: number } {
+  const oh = outSize(h, cv.kh, cv.s, cv.ph), ow = outSize(w, cv.kw, cv.s, cv.pw), taps = cv.kh * cv.kw;
+  const tapMajor = Float32Array.from(k, (_, i) => k[(i % c) * taps + Math.floor(i / c)]);
+  const put = (v?: Float32Array) => (v ? a.put(v) : 0);
+  const record = a.fresh(21);
+  new Int32Array(wasm.memory.buffer, record, 21).set([
+    c, c, cv.kh, cv.kw, cv.s, cv.s, 1, 1, cv.ph, cv.pw, c, extra.relu ? EPILOGUE_RELU : EPILOGUE_NONE,
+    a.put(tapMajor), put(extra.bias), 0, 0, c, 0, 0, put(extra.scale), put(extra.shift),
+  ]);
+  const length = n * oh * ow * c, out = a.fresh(length);
+  wasm.f32_dwconv_nwc(record, a.put(nchwToNhwc(x, [n, c, h, w])), n, h, w, out);
+  return { out, length };
+}
+
+test("f32_dwconv_nwc: depthwise k×k (3×3 stride 2 pad 1, featSize's 4×3 and 3×5), bias, the BN affine after it, ReLU, C below, at and above 4 and 16", (t) => {
+  const convs = [{ kh: 3, kw: 3, s: 2, ph: 1, pw: 1 }, { kh: 4, kw: 3, s: 1, ph: 1, pw: 1 }, { kh: 3, kw: 5, s: 1, ph: 1, pw: 2 }];
+  for (const cv of convs) {
+    for (const [h, w] of [[1, 1], [2, 3], [5, 4], [9, 7]]) {
+      if (outSize(h, cv.kh, cv.s, cv.ph) < 1 || outSize(w, cv.kw, cv.s, cv.pw) < 1) continue;
+      for (const c of NHWC_C) {
+        for (const [relu, withAffine] of [[false, false], [true, true]]) {
+          const a = new Arena();
+          try {
+            const n = 2, x = values(n * c * h * w, c * 50 + h * 9 + w), k = values(c * cv.kh * cv.kw, 7), bias = values(c, 8);
+            const scale = withAffine ? values(c, 9) : undefined, shift = withAffine ? values(c, 10) : undefined;
+            const { out, length } = dwconvNhwc(a, x, n, c, h, w, cv, k, { bias, scale, shift, relu });
+            const want = dwconvRef(x, n, c, h, w, cv, k, (v, ch) => {
+              let u = v + bias[ch];
+              if (scale && shift) u = u * scale[ch] + shift[ch];
+              return relu ? Math.max(0, u) : u;
+            });
+            const what = `${cv.kh}×${cv.kw}/${cv.s} ${h}×${w} c=${c} relu=${relu} affine=${withAffine}`;
+            assertClose(t, written(t, a, out, length, what), nchwToNhwc(want, [n, c, outSize(h, cv.kh, cv.s, cv.ph), outSize(w, cv.kw, cv.s, cv.pw)]), { atol: 1e-5, rtol: 1e-5 }, what);
+          } finally {
+            a.free();
+          }
+        }
+      }
+    }
+  }
+});
+
+test("f32_dwconv_nwc: a NaN or ±∞ weight at a corner tap reaches only the output pixels where that tap lands inside the image", (t) => {
+  const cv = { kh: 3, kw: 3, s: 2, ph: 1, pw: 1 }, n = 1, c = 5, h = 6, w = 7;
+  for (const bad of [NaN, Infinity, -Infinity]) {
+    const a = new Arena();
+    try {
+      const x = values(c * h * w, 4), k = values(c * 9, 5);
+      k[1 * 9 + 0] = bad; // channel 1, tap (0, 0): outside for the first output row and column
+      k[4 * 9 + 8] = bad; // channel 4, tap (2, 2)
+      const { out, length } = dwconvNhwc(a, x, n, c, h, w, cv, k, { relu: false });
+      const want = nchwToNhwc(dwconvRef(x, n, c, h, w, cv, k, (v) => v), [n, c, outSize(h, 3, 2, 1), outSize(w, 3, 2, 1)]);
+      const got = a.read(out, length);
+      const kind = (v: number) => (Number.isNaN(v) ? "NaN" : Number.isFinite(v) ? "finite" : v > 0 ? "+inf" : "-inf");
+      t.deepEqual(Array.from(got, kind), Array.from(want, kind), `weight ${bad}: the same NaN and ∞ positions`);
+      t.true(Array.from(got).some(Number.isFinite) && !Array.from(got).every(Number.isFinite), `weight ${bad}: some pixels poisoned, not all`);
+    } finally {
+      a.free();
+    }
+  }
+});
+
+test("f32_vscale_nearest_nwc: x·t resized by nearest neighbour with PyTorch's float32 indices on NHWC images, C below, at and above 4 and 16", (t) => {
+  const pairs = [[1, 1], [1, 5], [2, 7], [5, 13], [50, 198], [13, 5]];
+  for (const [gh, h] of pairs) {
+    for (const [gw, w] of pairs.slice(0, 4)) {
+      for (const c of [1, 4, 5, 16, 17]) {
+        const a = new Arena();
+        try {
+          const n = 2, x = values(n * h * w * c, h + 3 * w + c), g = values(n * gh * gw * c, gh + 7 * gw);
+          const xp = a.put(x), grid = a.fresh(2);
+          new Int32Array(wasm.memory.buffer, grid, 2).set([gh, gw]);
+          wasm.f32_vscale_nearest_nwc(xp, n, h, w, c, a.put(g), grid, a.fresh(h + w));
+          const what = `${gh}×${gw} → ${h}×${w} c=${c}`;
+          const want = Array.from(x, (v, k) => {
+            const ch = k % c, j = Math.floor(k / c) % w, i = Math.floor(k / (c * w)) % h, img = Math.floor(k / (c * w * h));
+            return Math.fround(v * g[((img * gh + f32Index(i, gh, h)) * gw + f32Index(j, gw, w)) * c + ch]);
+          });
+          t.true(a.guardIntact(xp, x.length), `${what}: wrote past the end`);
+          t.deepEqual(Array.from(a.read(xp, x.length)), want, what);
         } finally {
           a.free();
         }

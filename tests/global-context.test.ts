@@ -3,10 +3,10 @@
 // fit one), NaN as PyTorch, and its options (goldens and the bad-input suite cover the rest).
 
 import test, { type ExecutionContext } from "ava";
-import { createGlobalContext } from "../dist/index.js";
+import { createGlobalContext, type GlobalContextOptions } from "../dist/index.js";
 import { err } from "./helpers/bad-input.js";
 import { assertClose } from "./helpers/close.js";
-import { readGolden } from "./helpers/golden.js";
+import { nchwToNhwc, readGolden } from "./helpers/golden.js";
 import { Arena, values, wasm } from "./helpers/wasm.js";
 
 const TOL = { atol: 1e-6, rtol: 1e-5 };
@@ -25,48 +25,66 @@ function softmaxPoolRef(x: ArrayLike<number>, c: number, hw: number, w: ArrayLik
   return Array.from({ length: c }, (_, ch) => e.reduce((s, v, i) => s + x[ch * hw + i] * v, 0) / sum);
 }
 
-test("f32_softmax_pool_cw: the attention pooling of an image in tiles, below, at and above the tile and vector sizes", (t) => {
-  for (const c of [1, 3, 4, 5, 9]) {
-    for (const hw of [1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 33, 64, 67]) {
-      for (const tile of [4, 8, 32, 4096]) {
-        const a = new Arena();
-        try {
-          // logits of a few tens: a tile whose max is far below the image's must be rescaled, not dropped or overflowed
-          const x = values(c * hw, c * 100 + hw).map((v, i) => v * (1 + 5 * ((Math.floor(i % hw / 8) * 7) % 3)));
-          const w = values(c, c + 7).map((v) => v * 4), bias = [0.25];
-          const tiles = Math.ceil(hw / tile), scratch = ((tile + 3) & ~3) + tiles * (4 + c);
-          const ctx = a.fresh(c);
-          wasm.f32_softmax_pool_cw(a.put(x), c, hw, tile, a.put(w), a.put(bias), a.fresh(scratch), ctx);
-          const what = `c=${c} hw=${hw} tile=${tile}`;
-          assertClose(t, written(t, a, ctx, c, what), softmaxPoolRef(x, c, hw, w, bias[0]), TOL, what);
-        } finally {
-          a.free();
+/** The attention pooling kernel of one layout, on an NCHW image x [c, hw] (transposed for NHWC). */
+type SoftmaxPool = (a: Arena, x: Float32Array, c: number, hw: number, tile: number, w: number, bias: number, scratch: number, ctx: number) => void;
+const SOFTMAX_POOLS: Array<[string, SoftmaxPool]> = [
+  ["f32_softmax_pool_cw", (a, x, c, hw, tile, w, bias, scratch, ctx) => wasm.f32_softmax_pool_cw(a.put(x), c, hw, tile, w, bias, scratch, ctx)],
+  ["f32_softmax_pool_nhwc", (a, x, c, hw, tile, w, bias, scratch, ctx) => wasm.f32_softmax_pool_nhwc(a.put(nchwToNhwc(x, [1, c, hw, 1])), c, hw, tile, w, bias, scratch, ctx)],
+];
+
+for (const [name, pool] of SOFTMAX_POOLS) {
+  test(`${name}: the attention pooling of an image in tiles, below, at and above the tile, vector and 4-vector sizes`, (t) => {
+    // C 16, 17, 20: the NHWC accumulation's blocks of four channel vectors, and its partial last vector
+    for (const c of [1, 3, 4, 5, 9, 16, 17, 20]) {
+      for (const hw of [1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 33, 64, 67]) {
+        for (const tile of [4, 8, 32, 4096]) {
+          const a = new Arena();
+          try {
+            // logits of a few tens: a tile whose max is far below the image's must be rescaled, not dropped or overflowed
+            const x = values(c * hw, c * 100 + hw).map((v, i) => v * (1 + 5 * ((Math.floor(i % hw / 8) * 7) % 3)));
+            const w = values(c, c + 7).map((v) => v * 4 * Math.min(1, 3 / Math.sqrt(c))), bias = [0.25];
+            const tiles = Math.ceil(hw / tile), scratch = ((tile + 3) & ~3) + tiles * (4 + c);
+            const ctx = a.fresh(c);
+            pool(a, x, c, hw, tile, a.put(w), a.put(bias), a.fresh(scratch), ctx);
+            const what = `c=${c} hw=${hw} tile=${tile}`;
+            assertClose(t, written(t, a, ctx, c, what), softmaxPoolRef(x, c, hw, w, bias[0]), TOL, what);
+          } finally {
+            a.free();
+          }
         }
       }
     }
-  }
-});
+  });
+}
 
-test("f32_softmax_pool_cw: logits of ±80 across tiles, and a NaN anywhere makes every context NaN (as torch.softmax)", (t) => {
-  const c = 2, hw = 40, tile = 8;
-  const a = new Arena();
-  try {
-    const x = values(c * hw, 5).map((v, i) => (i < hw ? v * 40 : v)); // channel 0 drives the logits
-    const w = [2, 0.5], bias = [0];
-    const scratch = tile + Math.ceil(hw / tile) * (4 + c);
-    const ctx = a.fresh(c);
-    wasm.f32_softmax_pool_cw(a.put(x), c, hw, tile, a.put(w), a.put(bias), a.fresh(scratch), ctx);
-    assertClose(t, written(t, a, ctx, c, "±80"), softmaxPoolRef(x, c, hw, w, 0), TOL, "±80");
-    x[hw + 17] = NaN;
-    wasm.f32_softmax_pool_cw(a.put(x), c, hw, tile, a.put(w), a.put(bias), a.fresh(scratch), ctx);
-    t.deepEqual(Array.from(a.read(ctx, c)), [NaN, NaN]);
-  } finally {
-    a.free();
-  }
-});
+for (const [name, pool] of SOFTMAX_POOLS) {
+  test(`${name}: logits of ±80 across tiles, and a NaN anywhere makes every context NaN (as torch.softmax)`, (t) => {
+    const c = 2, hw = 40, tile = 8;
+    const a = new Arena();
+    try {
+      const x = values(c * hw, 5).map((v, i) => (i < hw ? v * 40 : v)); // channel 0 drives the logits
+      const w = [2, 0.5], bias = [0];
+      const scratch = tile + Math.ceil(hw / tile) * (4 + c);
+      const ctx = a.fresh(c);
+      pool(a, x, c, hw, tile, a.put(w), a.put(bias), a.fresh(scratch), ctx);
+      assertClose(t, written(t, a, ctx, c, "±80"), softmaxPoolRef(x, c, hw, w, 0), TOL, "±80");
+      x[hw + 17] = NaN;
+      pool(a, x, c, hw, tile, a.put(w), a.put(bias), a.fresh(scratch), ctx);
+      t.deepEqual(Array.from(a.read(ctx, c)), [NaN, NaN]);
+    } finally {
+      a.free();
+    }
+  });
+}
 
-test("f32_layernorm: over 1 to 17 values, in place, β exactly for one value", (t) => {
-  for (const n of [1, 2, 3, 4, 5, 7, 8, 9, 16, 17]) {
+/** Floats of f32_layernorm's scratch for n values (f32-rowmoments.ts rowMomentsScratch: 20 per level of PyTorch's merge stack). */
+function layerNormScratch(n: number): number {
+  const chunks = Math.ceil(Math.floor(n / 8) / 16);
+  return 20 * (chunks <= 2 ? 1 : 32 - Math.clz32(chunks - 1));
+}
+
+test("f32_layernorm: over 1 to 2049 values (PyTorch's 8-float vectors, chunks of 16 and their merge levels), in place, β exactly for one value", (t) => {
+  for (const n of [1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 127, 128, 129, 257, 513, 2049]) {
     for (const eps of [1e-5, 1e-6]) {
       const a = new Arena();
       try {
@@ -74,12 +92,13 @@ test("f32_layernorm: over 1 to 17 values, in place, β exactly for one value", (
         const mean = x.reduce((s, v) => s + v, 0) / n;
         const variance = x.reduce((s, v) => s + (v - mean) ** 2, 0) / n;
         const want = Array.from(x, (v, i) => ((v - mean) / Math.sqrt(variance + Math.fround(eps))) * gamma[i] + beta[i]);
-        const xp = a.put(x), gp = a.put(gamma), bp = a.put(beta), y = a.fresh(n);
-        wasm.f32_layernorm(xp, n, gp, bp, eps, y);
+        const xp = a.put(x), gp = a.put(gamma), bp = a.put(beta), y = a.fresh(n), scratch = a.fresh(layerNormScratch(n));
+        wasm.f32_layernorm(xp, n, gp, bp, eps, scratch, y);
         const what = `n=${n} eps=${eps}`;
         assertClose(t, written(t, a, y, n, what), want, { atol: 1e-5, rtol: 1e-4 }, what);
+        t.true(a.guardIntact(scratch, layerNormScratch(n)), `${what}: wrote past the scratch`);
         if (n === 1) t.is(a.read(y, 1)[0], beta[0], "one value: exactly β");
-        wasm.f32_layernorm(xp, n, gp, bp, eps, xp);
+        wasm.f32_layernorm(xp, n, gp, bp, eps, scratch, xp);
         t.deepEqual(a.read(xp, n), a.read(y, n), `${what} in place`);
       } finally {
         a.free();
@@ -103,6 +122,30 @@ test("f32_vscale_shift_cw: y = x·s[p] + t[p], rounded as PyTorch (the product, 
       t.deepEqual(Array.from(a.read(y, x.length).subarray(hw, 4 * hw)), want.slice(hw, 4 * hw), `hw=${hw}`);
       wasm.f32_vscale_shift_cw(xp, hw, sp, tp, xp, 0, planes);
       t.deepEqual(Array.from(a.read(xp, x.length)), want, `in place hw=${hw}`);
+    } finally {
+      a.free();
+    }
+  }
+});
+
+test("f32_vscale_shift_nhwc: y = x·s[n] + t[n] over pixel rows, rounded as PyTorch, rows of C below, at and above 4 and 16, also in place", (t) => {
+  for (const c of [1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 31, 33, 64, 67]) {
+    const a = new Arena();
+    try {
+      const hw = 3, rows = 2 * hw; // two images of three pixel rows
+      const x = values(rows * c, c), s = values(2 * c, 4), sh = values(2 * c, 5);
+      const xp = a.put(x), sp = a.put(s), tp = a.put(sh), y = a.fresh(x.length);
+      const want = Array.from(x, (v, i) => {
+        const g = Math.floor(i / (hw * c)) * c + (i % c);
+        return Math.fround(Math.fround(v * s[g]) + sh[g]);
+      });
+      // rows 1..4 of 6 (across the images): the first and the last must stay unwritten
+      wasm.f32_vscale_shift_nhwc(xp, c, hw, sp, tp, y, 1, 5);
+      t.deepEqual(a.unwritten(y, x.length), [...Array.from({ length: c }, (_, i) => i), ...Array.from({ length: c }, (_, i) => 5 * c + i)], `c=${c}: rows 0 and 5 untouched`);
+      t.true(a.guardIntact(y, x.length), `c=${c}: wrote past the end`);
+      t.deepEqual(Array.from(a.read(y, x.length).subarray(c, 5 * c)), want.slice(c, 5 * c), `c=${c}`);
+      wasm.f32_vscale_shift_nhwc(xp, c, hw, sp, tp, xp, 0, rows);
+      t.deepEqual(Array.from(a.read(xp, x.length)), want, `in place c=${c}`);
     } finally {
       a.free();
     }
@@ -152,36 +195,45 @@ function gcWeights(c: number, p: number, att: boolean, fusions: Fusion[], seed: 
   return wt;
 }
 
-test("GlobalContext: images of several pixel tiles (C 2048: 128-pixel tiles; C 20: 4096) match the double reference", async (t) => {
+const nhwcDims = ([n, c, h, w]: number[]): number[] => [n, h, w, c];
+
+test("GlobalContext: images of several pixel tiles and pool chunks (C 2048: 128-pixel tiles; C 20: 4096) match the double reference, NCHW and NHWC", async (t) => {
   const shapes: Array<[number[], number, boolean, Fusion[]]> = [
     [[2, 2048, 5, 53], 128, true, ["channel_add", "channel_mul"]], // 3 tiles of 128, 128, 9 pixels
     [[1, 20, 17, 241], 5, true, ["channel_mul", "channel_add"]],   // 4097 pixels: 4096 + 1
-    [[1, 20, 17, 241], 5, false, ["channel_add"]],
+    [[1, 20, 17, 241], 5, false, ["channel_add"]],                 // NHWC: 33 chunks of 128 pixel rows (the last of one)
   ];
   for (const [dims, p, att, fusions] of shapes) {
     const [, c] = dims;
     const wt = gcWeights(c, p, att, fusions, c + dims[3]);
-    const block = await createGlobalContext({ channels: c, reducedChannels: p, poolingType: att ? "att" : "avg", fusionTypes: fusions }, wt);
     const x = values(dims.reduce((s, v) => s * v, 1), 3).map((v, i) => v * (1 + ((i >> 6) % 5)));
     const want = gcRef(x, dims, wt, p, att, fusions, 1e-5);
-    // x·σ(mul) + add cancels where the two terms meet: measured against the terms (SPEC §5)
-    assertClose(t, block.run(x, dims), want.y, { atol: 1e-5, rtol: 1e-4, scale: want.terms }, `[${dims}] ${att ? "att" : "avg"} ${fusions}`);
-    block.dispose();
+    for (const layout of ["nchw", "nhwc"] as const) {
+      const block = await createGlobalContext({ channels: c, reducedChannels: p, poolingType: att ? "att" : "avg", fusionTypes: fusions, layout } as GlobalContextOptions, wt);
+      const nhwc = layout === "nhwc";
+      const y = nhwc ? block.run(nchwToNhwc(x, dims), nhwcDims(dims)) : block.run(x, dims);
+      // x·σ(mul) + add cancels where the two terms meet: measured against the terms (SPEC §5)
+      const tr = (a: Float64Array) => (nhwc ? Float64Array.from(nchwToNhwc(Float32Array.from(a), dims)) : a);
+      assertClose(t, y, tr(want.y), { atol: 1e-5, rtol: 1e-4, scale: tr(want.terms) }, `[${dims}] ${layout} ${att ? "att" : "avg"} ${fusions}`);
+      block.dispose();
+    }
   }
 });
 
-test("GlobalContext: a NaN pixel makes every output of its image NaN with 'att' (softmax over all pixels), its channel's mean NaN with 'avg'", async (t) => {
+test("GlobalContext: a NaN pixel makes every output of its image NaN with 'att' (softmax over all pixels), its channel's mean NaN with 'avg', in both layouts", async (t) => {
   const dims = [2, 6, 5, 3], c = 6, hw = 15;
   for (const att of [true, false]) {
-    const wt = gcWeights(c, 2, att, ["channel_mul"], 9);
-    const block = await createGlobalContext({ channels: c, reducedChannels: 2, poolingType: att ? "att" : "avg", fusionTypes: ["channel_mul"] }, wt);
-    const x = values(2 * c * hw, 4);
-    x[3 * hw + 7] = NaN; // image 0, channel 3
-    const y = block.run(x, dims);
-    // the LayerNorm mixes every channel into each hidden value: the whole image's gate is NaN
-    t.true(y.subarray(0, c * hw).every(Number.isNaN), `${att ? "att" : "avg"}: image 0 all NaN`);
-    t.true(y.subarray(c * hw).every(Number.isFinite), `${att ? "att" : "avg"}: image 1 untouched`);
-    block.dispose();
+    for (const layout of ["nchw", "nhwc"] as const) {
+      const wt = gcWeights(c, 2, att, ["channel_mul"], 9);
+      const block = await createGlobalContext({ channels: c, reducedChannels: 2, poolingType: att ? "att" : "avg", fusionTypes: ["channel_mul"], layout } as GlobalContextOptions, wt);
+      const x = values(2 * c * hw, 4);
+      x[3 * hw + 7] = NaN; // image 0, channel 3
+      const y = layout === "nhwc" ? block.run(nchwToNhwc(x, dims), nhwcDims(dims)) : block.run(x, dims);
+      // the LayerNorm mixes every channel into each hidden value: the whole image's gate is NaN
+      t.true(y.subarray(0, c * hw).every(Number.isNaN), `${layout} ${att ? "att" : "avg"}: image 0 all NaN`);
+      t.true(y.subarray(c * hw).every(Number.isFinite), `${layout} ${att ? "att" : "avg"}: image 1 untouched`);
+      block.dispose();
+    }
   }
 });
 

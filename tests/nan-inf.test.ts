@@ -1,10 +1,11 @@
 // NaN, ±Inf and ±3e38 through the public kernels as PyTorch (SPEC §5), against torch itself
 // (/usr/bin/python3, tests/helpers/torch_nan_inf.py) at test time: the gates and activations on
 // special values and on the sweep where e^−x overflows (σ(x) is exactly 0 from x ≤ −88.7228394
-// in PyTorch, so x·σ(x) is NaN at −∞ and −0 at −3e38), the global and channel pools on planes that
-// hold them (in the SIMD body and in the scalar tail), and the k×k convolution with a NaN or ±Inf
-// weight at every tap (only the pixels where that tap lands inside the image change, as
-// PyTorch's mkldnn convolution), cross-checked with a double reference that skips padded taps.
+// in PyTorch, so x·σ(x) is NaN at −∞ and −0 at −3e38), the global and channel pools and triplet
+// attention's ZPools (NCHW and NHWC) on planes that hold them (in the SIMD body and in the scalar
+// tail), and the k×k convolution with a NaN or ±Inf weight at every tap (only the pixels where that
+// tap lands inside the image change, as PyTorch's mkldnn convolution), cross-checked with a double
+// reference that skips padded taps.
 // The blocks' NaN/Inf goldens (tests/golden/*/poison_*) run in tests/golden.test.ts.
 
 import { spawnSync } from "node:child_process";
@@ -15,6 +16,7 @@ import { foldBatchNormExact } from "../dist/batchnorm.js";
 import { assertClose, SPEC_TOLERANCE } from "./helpers/close.js";
 import { type Conv, referenceConv2d } from "./helpers/conv-reference.js";
 import { goldenInput } from "./golden/prng.js";
+import { wasm, withArena } from "./helpers/wasm.js";
 
 const PYTHON = "/usr/bin/python3";
 const hasTorch = spawnSync(PYTHON, ["-c", "import torch"]).status === 0;
@@ -87,7 +89,8 @@ function specialPlanes(c: number, hw: number): Float32Array {
   return x;
 }
 
-const POOL_SHAPES = [[23, 1, 1], [23, 1, 3], [23, 2, 2], [23, 1, 5], [23, 4, 4], [23, 1, 17], [23, 5, 7], [12, 9, 13]];
+// [21, 19, 3]: triplet attention's NHWC pool over two bands of 16 rows, C in four-vector blocks and a partial vector
+const POOL_SHAPES = [[23, 1, 1], [23, 1, 3], [23, 2, 2], [23, 1, 5], [23, 4, 4], [23, 1, 17], [23, 5, 7], [12, 9, 13], [21, 19, 3]];
 
 torchTest("global and channel pools over planes holding NaN, ±Inf, ±3e38: as PyTorch (mean, amax, √Σx², logsumexp)", (t) => {
   POOL_SHAPES.forEach(([c, h, w], i) => {
@@ -97,6 +100,32 @@ torchTest("global and channel pools over planes holding NaN, ±Inf, ±3e38: as P
     for (const pool of ["avg", "max", "lp", "lse"] as const) assertClose(t, kernels.globalPool(x, dims, pool), f32(want[pool]), SPEC_TOLERANCE, `globalPool ${pool} ${dims}`);
     assertClose(t, kernels.channelPool(x, dims, "avg"), f32(want.cavg), SPEC_TOLERANCE, `channelPool avg ${dims}`);
     assertClose(t, kernels.channelPool(x, dims, "max"), f32(want.cmax), SPEC_TOLERANCE, `channelPool max ${dims}`);
+  });
+});
+
+torchTest("triplet attention's ZPools (max and mean over H, over W, over C) over planes holding NaN, ±Inf, ±3e38: as PyTorch, NCHW and NHWC", (t) => {
+  POOL_SHAPES.forEach(([c, h, w], i) => {
+    const x = specialPlanes(c, h * w), want = fromTorch().pool[i], what = `[1, ${c}, ${h}, ${w}]`;
+    // PyTorch's [c][h] over W as the NHWC kernel's [h][c]
+    const hc = (v: Float32Array) => Float32Array.from({ length: h * c }, (_, k) => v[(k % c) * h + Math.floor(k / c)]);
+    withArena((a) => {
+      const colMax = a.fresh(c * w), colMean = a.fresh(c * w), rowMax = a.fresh(c * h), rowMean = a.fresh(c * h);
+      wasm.f32_rcpool_cw(a.put(x), c, h, w, colMax, colMean, rowMax, rowMean);
+      assertClose(t, a.read(colMax, c * w), f32(want.hmax), SPEC_TOLERANCE, `f32_rcpool_cw max over H ${what}`);
+      assertClose(t, a.read(colMean, c * w), f32(want.hmean), SPEC_TOLERANCE, `f32_rcpool_cw mean over H ${what}`);
+      assertClose(t, a.read(rowMax, c * h), f32(want.wmax), SPEC_TOLERANCE, `f32_rcpool_cw max over W ${what}`);
+      assertClose(t, a.read(rowMean, c * h), f32(want.wmean), SPEC_TOLERANCE, `f32_rcpool_cw mean over W ${what}`);
+      const nhwc = Float32Array.from({ length: c * h * w }, (_, k) => x[(k % c) * h * w + Math.floor(k / c)]);
+      const cw = a.fresh(2 * c * w), hcMaps = a.fresh(2 * h * c), hw = a.fresh(2 * h * w);
+      wasm.f32_triplet_pool_nhwc(a.put(nhwc), c, h, w, cw, hcMaps, hw, a.fresh(Math.ceil(h / 16) * 2 * w * ((c + 3) & ~3) + 8 * w));
+      const maps = (p: number, n: number) => a.read(p, 2 * n);
+      assertClose(t, maps(cw, c * w).subarray(0, c * w), f32(want.hmax), SPEC_TOLERANCE, `f32_triplet_pool_nhwc max over H ${what}`);
+      assertClose(t, maps(cw, c * w).subarray(c * w), f32(want.hmean), SPEC_TOLERANCE, `f32_triplet_pool_nhwc mean over H ${what}`);
+      assertClose(t, maps(hcMaps, h * c).subarray(0, h * c), hc(f32(want.wmax)), SPEC_TOLERANCE, `f32_triplet_pool_nhwc max over W ${what}`);
+      assertClose(t, maps(hcMaps, h * c).subarray(h * c), hc(f32(want.wmean)), SPEC_TOLERANCE, `f32_triplet_pool_nhwc mean over W ${what}`);
+      assertClose(t, maps(hw, h * w).subarray(0, h * w), f32(want.cmax), SPEC_TOLERANCE, `f32_triplet_pool_nhwc max over C ${what}`);
+      assertClose(t, maps(hw, h * w).subarray(h * w), f32(want.cavg), SPEC_TOLERANCE, `f32_triplet_pool_nhwc mean over C ${what}`);
+    });
   });
 });
 
@@ -168,6 +197,50 @@ torchTest("conv2d with NaN, ±Inf and ±3e38 weights and inputs: as PyTorch", (t
   });
 });
 
+// LayerNorm rows across PyTorch's 8-float vectors, chunks of 16 and their merge levels, holding NaN, ±Inf,
+// ±3e38 or values whose mean or squares overflow float32: its float32 moments are NaN or +∞ there, and
+// its LayerNorm NaN or β (f32-rowmoments.ts); finite rows as well, where excite's double statistics serve.
+const LN_SIZES = [1, 2, 5, 7, 8, 9, 16, 17, 127, 128, 129, 255, 256, 257, 384, 513, 1025, 2049];
+function layerNormRows(): Array<{ x: Float32Array; gamma: Float32Array; beta: Float32Array; eps: number }> {
+  const rows: Array<{ x: Float32Array; gamma: Float32Array; beta: Float32Array; eps: number }> = [];
+  LN_SIZES.forEach((n, i) => {
+    const mixes: Array<(x: Float32Array) => void> = [
+      (x) => { x[(i * 7) % n] = NaN; },
+      (x) => { x[n - 1] = Infinity; },
+      (x) => { x[n >> 1] = 3e38; },
+      (x) => { x[0] = 3e38; x[n - 1] = -3e38; },
+      (x) => { x.fill(2e19); },                              // constant: variance 0 exactly, mean² overflows
+      (x) => { for (let k = 0; k < n; k++) x[k] *= 1e19; },  // mean and squares around float32's limits
+      (x) => { x[n - 1] = 1e20; },                           // a large value in the scalar tail
+      (x) => { for (let k = 0; k < n; k += 9) x[k] = -1e25; },
+      () => {},                                              // finite: the double path
+    ];
+    mixes.forEach((mix, k) => {
+      // one finite value: PyTorch's x·rstd − rstd·mean leaves its multiply-add's residue where the exact LayerNorm is β
+      if (n === 1 && (k === 5 || k === mixes.length - 1)) return;
+      const x = goldenInput(n * 17 + k, n);
+      mix(x);
+      const gamma = goldenInput(n + k, n).map((v) => 1 + v * 0.5), beta = goldenInput(n + k + 1, n).map((v) => v * 0.2);
+      if (k === 2) gamma[0] = Infinity;
+      rows.push({ x, gamma, beta, eps: k % 2 ? 1e-6 : 1e-5 });
+    });
+  });
+  return rows;
+}
+
+torchTest("LayerNorm over rows holding NaN, ±Inf, ±3e38 or values whose mean or squares overflow: as PyTorch's (its float32 moments)", (t) => {
+  const want = fromTorch().layernorm;
+  layerNormRows().forEach(({ x, gamma, beta, eps }, i) => {
+    const n = x.length;
+    const got = withArena((a) => {
+      const y = a.fresh(n), scratch = a.fresh(20 * 32);
+      wasm.f32_layernorm(a.put(x), n, a.put(gamma), a.put(beta), eps, scratch, y);
+      return a.read(y, n);
+    });
+    assertClose(t, got, f32(want[i]), SPEC_TOLERANCE, `row ${i}: n=${n}`);
+  });
+});
+
 let answers: any;
 /** PyTorch's answers to every comparison of this file, from one run of torch (its import is the slow part). */
 function fromTorch(): any {
@@ -175,6 +248,7 @@ function fromTorch(): any {
     unary: b64(UNARY_X),
     pool: POOL_SHAPES.map(([c, h, w]) => ({ x: b64(specialPlanes(c, h * w)), dims: [1, c, h, w] })),
     conv: poisonedConvs().map(({ c, x, wt }) => ({ x: b64(x), dims: [c.n, c.cin, c.h, c.w], weight: b64(wt), shape: [c.cout, c.cin / c.groups, c.kh, c.kw], stride: [c.sh, c.sw], padding: [c.ph, c.pw], dilation: [c.dh, c.dw], groups: c.groups })),
+    layernorm: layerNormRows().map(({ x, gamma, beta, eps }) => ({ x: b64(x), gamma: b64(gamma), beta: b64(beta), eps })),
   });
   return answers;
 }

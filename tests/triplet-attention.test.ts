@@ -1,6 +1,7 @@
-// Triplet attention: the pooling of a plane along both its axes (f32_rcpool_cw) against a double
-// reference below, at and above its vector width, NaN and infinities as torch.amax, and the block's
-// options (goldens and the bad-input suite cover the rest).
+// Triplet attention: the pooling of a plane along both its axes (f32_rcpool_cw) and the three pools of
+// an NHWC image (f32_triplet_pool_nhwc) against a double reference below, at and above their vector
+// widths and bands, NaN and infinities as torch.amax, and the block's options (goldens and the
+// bad-input suite cover the rest).
 
 import test, { type ExecutionContext } from "ava";
 import { createTripletAttention } from "../dist/index.js";
@@ -74,6 +75,84 @@ test("f32_rcpool_cw: a NaN makes its row's and its column's max and mean NaN; +�
       t.deepEqual(Array.from(got.rowMax), rowMax, `w=${w} rowMax`);
       t.true(Number.isNaN(got.colMean[1]) && Number.isNaN(got.colMean[w - 1]) && Number.isNaN(got.rowMean[2]) && Number.isNaN(got.rowMean[0]), `w=${w} means`);
       t.is(got.colMean[0], -Infinity);
+    } finally {
+      a.free();
+    }
+  }
+});
+
+/** The NHWC kernel's three pools of one image x [h][w][c]: cw [2][c][w], hc [2][h][c], hw [2][h][w] (max, then mean). */
+function tripletPoolNhwc(a: Arena, t: ExecutionContext, x: Float32Array, c: number, h: number, w: number, what: string) {
+  const bands = Math.ceil(h / 16), scratch = bands * 2 * w * ((c + 3) & ~3) + 8 * w;
+  const cw = a.fresh(2 * c * w), hc = a.fresh(2 * h * c), hw = a.fresh(2 * h * w), s = a.fresh(scratch);
+  wasm.f32_triplet_pool_nhwc(a.put(x), c, h, w, cw, hc, hw, s);
+  t.true(a.guardIntact(s, scratch), `${what}: wrote past the scratch`);
+  return { cw: written(t, a, cw, 2 * c * w, `${what} cw`), hc: written(t, a, hc, 2 * h * c, `${what} hc`), hw: written(t, a, hw, 2 * h * w, `${what} hw`) };
+}
+
+/** [max…, mean…] over the index sets of `outer` outputs, in double (a NaN anywhere: NaN max, as torch.amax). */
+function zpoolRef(outer: number, inner: number, at: (o: number, i: number) => number): { max: number[]; mean: number[] } {
+  const max: number[] = [], mean: number[] = [];
+  for (let o = 0; o < outer; o++) {
+    const v = Array.from({ length: inner }, (_, i) => at(o, i));
+    max.push(v.some(Number.isNaN) ? NaN : Math.max(...v));
+    mean.push(v.reduce((s, u) => s + u, 0) / inner);
+  }
+  return { max, mean };
+}
+
+function tripletRefs(x: Float32Array, c: number, h: number, w: number) {
+  const at = (i: number, j: number, k: number) => x[(i * w + j) * c + k];
+  return {
+    cw: zpoolRef(c * w, h, (o, i) => at(i, o % w, Math.floor(o / w))),
+    hc: zpoolRef(h * c, w, (o, j) => at(Math.floor(o / c), j, o % c)),
+    hw: zpoolRef(h * w, c, (o, k) => at(Math.floor(o / w), o % w, k)),
+  };
+}
+
+test("f32_triplet_pool_nhwc: the max and mean over H, W and C of an NHWC image, C below, at and above 4 and 16, H across its bands of 16 rows", (t) => {
+  for (const c of [1, 3, 4, 5, 15, 16, 17, 20, 33]) {
+    for (const h of [1, 2, 15, 16, 17, 33]) {
+      for (const w of [1, 3, 8]) {
+        const a = new Arena();
+        try {
+          const what = `c=${c} h=${h} w=${w}`;
+          const x = values(h * w * c, c * 1000 + h * 10 + w);
+          const got = tripletPoolNhwc(a, t, x, c, h, w, what);
+          const want = tripletRefs(x, c, h, w);
+          for (const k of ["cw", "hc", "hw"] as const) {
+            const n = want[k].max.length;
+            t.deepEqual(Array.from(got[k].subarray(0, n)), want[k].max.map(Math.fround), `${what} ${k} max`);
+            assertClose(t, got[k].subarray(n), want[k].mean, { atol: 1e-6, rtol: 1e-5 }, `${what} ${k} mean`);
+          }
+        } finally {
+          a.free();
+        }
+      }
+    }
+  }
+});
+
+test("f32_triplet_pool_nhwc: a NaN makes the max and the mean of each of its three pools NaN; +∞ with −∞ is NaN's sum but +∞'s max", (t) => {
+  // C 5 and 21: a NaN in a 4-vector block and in the partial last vector; H 20: two bands
+  for (const c of [5, 21]) {
+    const a = new Arena();
+    try {
+      const h = 20, w = 3, what = `c=${c}`;
+      const x = values(h * w * c, c);
+      const idx = (i: number, j: number, k: number) => (i * w + j) * c + k;
+      x[idx(17, 1, c - 1)] = NaN;                                   // second band, the last channel
+      x[idx(2, 2, 1)] = NaN;                                        // first band, a block's channel
+      x[idx(0, 0, 2)] = Infinity; x[idx(19, 0, 2)] = -Infinity;     // column (w 0, c 2): +∞ and −∞ over H
+      const got = tripletPoolNhwc(a, t, x, c, h, w, what);
+      const want = tripletRefs(x, c, h, w);
+      for (const k of ["cw", "hc", "hw"] as const) {
+        const n = want[k].max.length;
+        t.deepEqual(Array.from(got[k].subarray(0, n)), want[k].max.map(Math.fround), `${what} ${k} max`);
+        t.deepEqual(Array.from(got[k].subarray(n), Number.isNaN), want[k].mean.map(Number.isNaN), `${what} ${k} NaN means`);
+      }
+      t.is(got.cw[2 * w], Infinity, `${what}: cw max of (c 2, w 0) is +∞`);
+      t.true(Number.isNaN(got.cw[c * w + 2 * w]), `${what}: its mean NaN`);
     } finally {
       a.free();
     }

@@ -6,24 +6,20 @@
 // t resized to H×W by nearest neighbour with PyTorch's float32 indices when it is not 1×1.
 // x is read twice from memory (the pool or the first strided conv, reading it in place; the output
 // pass, which resizes t as it multiplies) and y written once; the featSize conv packs a copy of x.
+// NHWC: parts/gather-excite-nhwc.ts (the featSize conv reads x in place there).
 
-import { EPILOGUE_RELU, POOL_AVG, POOL_AVGMAX } from "../../bindings/constants";
+import { CONV_EXACT_ALL, EPILOGUE_RELU, LAYOUT_NHWC, POOL_AVG, POOL_AVGMAX } from "../../bindings/constants";
 import { Call } from "../call";
 import { poolOutSize, poolPlane, poolScratch } from "../kernels/f32-avgpool-cw";
-import { ConvParams, convOutSize } from "../kernels/f32-conv2d";
+import { ConvParams } from "../kernels/f32-conv2d";
+import { convExact, convExactItems } from "../kernels/f32-conv2d-exact";
 import { dwconv3x3s2OutSize, dwconv3x3s2Planes } from "../kernels/f32-dwconv3x3s2-cw";
 import { f32_gpool_cw } from "../kernels/f32-gpool";
 import { nearestTables, nearestTablesFloats, scaleNearest } from "../kernels/f32-resize-nearest";
 import { f32_vscale_channel_cw } from "../kernels/f32-vscale";
 import { f32_vsigmoid } from "../kernels/f32-vunary";
 import { CONV_KINDS, CONV_SLOTS, convStagesPlan, convStagesRun } from "../parts/conv-stages";
-
-/**
- * The block's constants (bindings/blocks/gather-excite.ts): layout, C, the extent, whether the pool
- * adds its max, the number of gather convs (0: the gather is a pool) and their ConvParams records
- * (back to back), the MLP's fc1 and fc2 records (0: no MLP).
- */
-@unmanaged class GEParams { layout: i32; c: i32; extent: i32; withMax: i32; convs: i32; gather: usize; fc1: usize; fc2: usize; }
+import { gatherConv, GEParams, gatherExcitePlanNhwc, gatherExciteRunNhwc, outH, outW } from "../parts/gather-excite-nhwc";
 
 // regions: the gathered map (ping-pong between the strided gather convs), the pool's column sums,
 // the MLP's hidden map, the gate t, the resize's row and column tables; each conv's two
@@ -31,11 +27,7 @@ const G0 = 0, G1 = 1, POOL_COLS = 2, HIDDEN = 3, T = 4, TABLES_AT = 5, GATHER = 
 // private words: the gathered map's size
 const GH = FC2 + CONV_SLOTS, GW = GH + 1;
 // stages: a strided gather conv's code carries its index above 8 bits
-const POOL = 0, SIGMOID = 1, TABLES = 2, OUTPUT = 3, STRIDED = 4, FC1_STAGES = 5, FC2_STAGES = FC1_STAGES + CONV_KINDS, GATHER_STAGES = FC2_STAGES + CONV_KINDS;
-
-@inline function gatherConv(p: GEParams, i: i32): usize { return p.gather + <usize>i * offsetof<ConvParams>(); }
-@inline function outH(conv: usize, h: i32): i32 { const c = changetype<ConvParams>(conv); return convOutSize(h, c.kh, c.sh, c.dh, c.ph); }
-@inline function outW(conv: usize, w: i32): i32 { const c = changetype<ConvParams>(conv); return convOutSize(w, c.kw, c.sw, c.dw, c.pw); }
+const POOL = 0, SIGMOID = 1, TABLES = 2, OUTPUT = 3, STRIDED = 4, STRIDED_EXACT = 5, FC1_STAGES = 6, FC2_STAGES = FC1_STAGES + CONV_KINDS, GATHER_STAGES = FC2_STAGES + CONV_KINDS;
 
 /** The region gather conv i writes (they alternate, so that each reads what the one before wrote). */
 @inline function convOut(i: i32): i32 { return i & 1 ? G1 : G0; }
@@ -44,6 +36,10 @@ export function gather_excite_plan(params: usize, call: usize): void {
   const p = changetype<GEParams>(params), k = changetype<Call>(call);
   const n = k.n, c = p.c, h = k.h, w = k.w, planes = <u64>n * <u64>c;
   k.begin();
+  if (p.layout == LAYOUT_NHWC) {
+    gatherExcitePlanNhwc(p, k);
+    return;
+  }
   let gh = 1, gw = 1;
   if (p.convs == 0) {
     const e = p.extent;
@@ -58,7 +54,11 @@ export function gather_excite_plan(params: usize, call: usize): void {
     // ⌊log2 e⌋ depthwise 3×3 stride-2 convs, read in place
     gh = h; gw = w;
     for (let i = 0; i < p.convs; i++) {
-      k.stage(STRIDED | (i << 8), n * c);
+      // the exact pass (f32-conv2d-exact.ts) after it where a weight is not finite (the padding
+      // taps skipped), or in place of it where a batch norm did not fold
+      if (changetype<ConvParams>(gatherConv(p, i)).exact != CONV_EXACT_ALL) k.stage(STRIDED | (i << 8), n * c);
+      const exact = convExactItems(gatherConv(p, i), n, gh, gw);
+      if (exact) k.stage(STRIDED_EXACT | (i << 8), exact);
       gh = dwconv3x3s2OutSize(gh); gw = dwconv3x3s2OutSize(gw);
       if (i < 2) k.region(convOut(i), planes * <u64>gh * <u64>gw);
     }
@@ -88,6 +88,10 @@ export function gather_excite_plan(params: usize, call: usize): void {
 
 export function gather_excite_run(params: usize, call: usize, stage: i32, begin: i32, end: i32): void {
   const p = changetype<GEParams>(params), k = changetype<Call>(call);
+  if (p.layout == LAYOUT_NHWC) {
+    gatherExciteRunNhwc(p, k, k.kind(stage), begin, end);
+    return;
+  }
   const n = k.n, c = p.c, h = k.h, w = k.w, hw = h * w;
   const gh = k.word(GH), gw = k.word(GW), cells = gh * gw;
   const planeBytes = <usize>hw << 2, cellBytes = <usize>cells << 2;
@@ -106,13 +110,15 @@ export function gather_excite_run(params: usize, call: usize, stage: i32, begin:
     }
   } else if (code >= GATHER_STAGES) {
     convStagesRun(gatherConv(p, 0), k, code - GATHER_STAGES, k.x, k.at(G0), n, h, w, GATHER, begin, end);
-  } else if (code == STRIDED) {
+  } else if (code == STRIDED || code == STRIDED_EXACT) {
     // strided conv i on the map conv i − 1 wrote (x for the first)
     const i = kind >> 8;
     let ih = h, iw = w;
     for (let j = 0; j < i; j++) { ih = dwconv3x3s2OutSize(ih); iw = dwconv3x3s2OutSize(iw); }
     const conv = changetype<ConvParams>(gatherConv(p, i));
-    dwconv3x3s2Planes(i == 0 ? k.x : k.at(convOut(i - 1)), c, ih, iw, conv.weights, conv.bias, conv.epilogue == EPILOGUE_RELU, k.at(convOut(i)), begin, end);
+    const src = i == 0 ? k.x : k.at(convOut(i - 1));
+    if (code == STRIDED_EXACT) convExact(gatherConv(p, i), src, k.at(convOut(i)), ih, iw, begin, end);
+    else dwconv3x3s2Planes(src, c, ih, iw, conv.weights, conv.bias, conv.epilogue == EPILOGUE_RELU, k.at(convOut(i)), begin, end);
   } else if (code >= FC2_STAGES) {
     convStagesRun(p.fc2, k, code - FC2_STAGES, k.at(HIDDEN), k.at(T), n, gh, gw, FC2, begin, end);
   } else if (code >= FC1_STAGES) {

@@ -1,37 +1,73 @@
 // SimAM (Yang et al., "SimAM: A Simple, Parameter-Free Attention Module for CNNs", ICML 2021;
 // ZjjConan/SimAM networks/attentions/simam_module.py): per plane, with n = H·W − 1,
 //   d = (x − mean)², e = d / (4·(Σd/n + λ)) + 0.5, y = x·σ(e).
-// The statistics pass reads each plane from memory once (f32-gmoments: chunks read twice from L1,
-// accurate for large means); the output pass reads x once more and writes y once. H·W = 1 divides
-// 0 by 0, as the official code does: NaN.
+// The statistics pass reads x from memory once (chunks read twice from cache, accurate for large
+// means): NCHW plane by plane (f32-gmoments), NHWC by chunks of pixel rows with the channels as
+// vectors (f32-simam-stats-nhwc, merged per image in a second stage); the output pass reads x once
+// more and writes y once. H·W = 1 divides 0 by 0, as the official code does: NaN.
 
+import { LAYOUT_NHWC } from "../../bindings/constants";
 import { Call } from "../call";
 import { planeMoments } from "../kernels/f32-gmoments";
-import { f32_vsimam_cw } from "../kernels/f32-vsimam";
+import { momentsChunkNhwc, momentsChunks, momentsCombineNhwc, MOMENTS_CHUNK, momentsPartialFloats } from "../kernels/f32-simam-stats-nhwc";
+import { f32_vsimam_cw, simamRowsNhwc } from "../kernels/f32-vsimam";
 
 /** SimAM's constants (bindings/blocks/simam.ts): the layout and λ. C is the call's (any C). */
 @unmanaged class SimAMParams { layout: i32; lambda: f32; }
 
-// regions and stages
-const MEAN = 0, INV = 1;
-const STATS = 0, OUTPUT = 1;
+// regions: the mean and inv per plane [N, C]; NHWC: each chunk's partial statistics [N][chunks][5·C]
+const MEAN = 0, INV = 1, PARTIAL = 2;
+// stages: the statistics (NCHW: per plane; NHWC: per chunk of pixels, then COMBINE per image), the output
+// (NCHW: per plane; NHWC: per chunk of pixels)
+const STATS = 0, OUTPUT = 1, COMBINE = 2;
 
-export function simam_plan(_params: usize, call: usize): void {
+export function simam_plan(params: usize, call: usize): void {
   const k = changetype<Call>(call);
   const planes = k.n * k.c;
   k.begin();
   k.region(MEAN, <u64>planes);
   k.region(INV, <u64>planes);
-  k.stage(STATS, planes);
-  k.stage(OUTPUT, planes);
+  if (changetype<SimAMParams>(params).layout == LAYOUT_NHWC) {
+    const items = k.n * momentsChunks(k.h * k.w);
+    k.region(PARTIAL, <u64>items * <u64>momentsPartialFloats(k.c));
+    k.stage(STATS, items);
+    k.stage(COMBINE, k.n);
+    k.stage(OUTPUT, items);
+  } else {
+    k.stage(STATS, planes);
+    k.stage(OUTPUT, planes);
+  }
+}
+
+/** The NHWC stages: items [begin, end) of the chunks' statistics, their combination per image, or the output. */
+function simamNhwc(k: Call, kind: i32, lambda: f64, begin: i32, end: i32): void {
+  const c = k.c, hw = k.h * k.w, chunks = momentsChunks(hw);
+  const imageBytes = <usize>hw * <usize>c << 2, vecBytes = <usize>c << 2;
+  const partialBytes = <usize>momentsPartialFloats(c) << 2;
+  for (let item = begin; item < end; item++) {
+    if (kind == COMBINE) {
+      momentsCombineNhwc(k.at(PARTIAL) + <usize>item * <usize>chunks * partialBytes, c, hw, lambda, k.at(MEAN) + <usize>item * vecBytes, k.at(INV) + <usize>item * vecBytes);
+      continue;
+    }
+    const img = item / chunks, chunk = item % chunks;
+    const x = k.x + <usize>img * imageBytes;
+    if (kind == STATS) {
+      momentsChunkNhwc(x, c, hw, chunk, k.at(PARTIAL) + <usize>item * partialBytes);
+    } else {
+      const r0 = chunk * MOMENTS_CHUNK;
+      simamRowsNhwc(x, c, k.at(MEAN) + <usize>img * vecBytes, k.at(INV) + <usize>img * vecBytes, k.y + <usize>img * imageBytes, r0, min(hw, r0 + MOMENTS_CHUNK));
+    }
+  }
 }
 
 export function simam_run(params: usize, call: usize, stage: i32, begin: i32, end: i32): void {
-  const k = changetype<Call>(call);
+  const p = changetype<SimAMParams>(params), k = changetype<Call>(call);
   const hw = k.h * k.w, planeBytes = <usize>hw << 2;
-  if (k.kind(stage) == STATS) {
+  const kind = k.kind(stage), lambda = <f64>p.lambda;
+  if (p.layout == LAYOUT_NHWC) {
+    simamNhwc(k, kind, lambda, begin, end);
+  } else if (kind == STATS) {
     // mean[p] and inv[p] = 1/(4·(M2/(H·W − 1) + λ)), in f64 and rounded once
-    const lambda = <f64>changetype<SimAMParams>(params).lambda;
     const mean = k.at(MEAN), inv = k.at(INV);
     for (let i = begin; i < end; i++) {
       const v = planeMoments(k.x + <usize>i * planeBytes, hw);

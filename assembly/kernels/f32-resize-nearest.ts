@@ -9,9 +9,12 @@
 // row table names; along the row, each four outputs read four sources that, when they lie within
 // four consecutive floats (always when enlarging, but for rare roundings), come from one vector load
 // and one i8x16.swizzle; a column table holds each chunk's first source and its byte shuffle. Chunks
-// whose sources spread wider (shrinking) are gathered one float at a time.
+// whose sources spread wider (shrinking) are gathered one float at a time. In NHWC
+// (scaleNearestNhwc) a pixel's channels are contiguous in x and in t: each output pixel multiplies
+// its row by the source pixel's row, found through a row table and a column table of byte offsets.
 
 import { storeLanes } from "../simd";
+import { mulRowNhwc } from "./f32-vmul-rows-nhwc";
 
 /**
  * The source index of output index `dst` of a resize from `inSize` to `outSize`: f32(in/out) is the
@@ -105,4 +108,38 @@ export function scaleNearest(x: usize, y: usize, h: i32, w: i32, t: usize, gh: i
 export function f32_vscale_nearest_cw(x: usize, planes: i32, h: i32, w: i32, t: usize, gh: i32, gw: i32, tables: usize): void {
   nearestTables(gh, gw, h, w, tables);
   scaleNearest(x, x, h, w, t, gh, gw, tables, 0, planes);
+}
+
+// ---- NHWC ----
+
+/** Floats of the NHWC tables of a resize to h×w: the source rows' and the source columns' byte offsets. */
+@inline export function nearestTablesFloatsNhwc(h: i32, w: i32): i32 {
+  return h + w;
+}
+
+/** The NHWC tables (nearestTablesFloatsNhwc(h, w) at `tables`) of a resize of [gh, gw] pixels of c channels to [h, w]. */
+export function nearestTablesNhwc(gh: i32, gw: i32, h: i32, w: i32, c: i32, tables: usize): void {
+  nearestRowTable(gh, h, gw * c << 2, tables);
+  nearestRowTable(gw, w, c << 2, tables + (<usize>h << 2));
+}
+
+/**
+ * Image rows [begin, end) (index n·h + i) of y[n, i, j, :] = x[n, i, j, :]·t[n, src(i), src(j), :],
+ * t [N][gh][gw][c] resized to [h, w] through `tables` (nearestTablesNhwc). y may alias x.
+ */
+export function scaleNearestNhwc(x: usize, y: usize, h: i32, w: i32, c: i32, t: usize, gh: i32, gw: i32, tables: usize, begin: i32, end: i32): void {
+  const rowBytes = <usize>c << 2, cols = tables + (<usize>h << 2);
+  for (let r = begin; r < end; r++) {
+    const img = r / h, i = r % h;
+    const src = t + <usize>img * <usize>(gh * gw) * rowBytes + <usize>load<i32>(tables + (<usize>i << 2));
+    let at = <usize>r * <usize>w * rowBytes;
+    for (let j = 0; j < w; j++, at += rowBytes) mulRowNhwc(x + at, src + <usize>load<i32>(cols + (<usize>j << 2)), 0, y + at, c, false);
+  }
+}
+
+/** x·t↑ in place on the n NHWC images of x, t [n][gh][gw][c] (the kernel tests' entry): grid = [gh, gw] (two i32), tables nearestTablesFloatsNhwc(h, w) floats. */
+export function f32_vscale_nearest_nwc(x: usize, n: i32, h: i32, w: i32, c: i32, t: usize, grid: usize, tables: usize): void {
+  const gh = load<i32>(grid), gw = load<i32>(grid, 4);
+  nearestTablesNhwc(gh, gw, h, w, c, tables);
+  scaleNearestNhwc(x, x, h, w, c, t, gh, gw, tables, 0, n * h);
 }

@@ -3,7 +3,8 @@
 //   y = x·σ(e), e = (x − mean[p])²·inv[p] + 0.5, inv[p] = 1/(4·(var[p] + λ)) ≥ 0,
 // the official d / (4·(var + λ)) + 0.5 with the division a product by the plane's reciprocal. As
 // e ≥ 0.5 (or NaN, or +∞), x·σ(e) = x / (1 + e^−e) with e^−e ≤ 1: one exponential of a
-// non-positive argument and one division, no mirroring. y may alias x.
+// non-positive argument and one division, no mirroring. y may alias x. In NHWC (simamRowsNhwc) a
+// pixel row's channels take their mean and inv as vectors.
 
 import { storeLanes } from "../simd";
 import { vexpNonPositive } from "../vmath";
@@ -24,4 +25,23 @@ export function f32_vsimam_cw(x: usize, hw: i32, mean: usize, inv: usize, y: usi
     for (; o < full; o += 16) v128.store(yp + o, energyGate(v128.load(xp + o), m, q));
     if (lanes) storeLanes(yp + o, energyGate(v128.load(xp + o), m, q), lanes);
   }
+}
+
+/**
+ * Pixel rows [r0, r1) of the NHWC image x [hw][c]: y = x·σ((x − mean[ch])²·inv[ch] + 0.5), mean and
+ * inv [c] the image's; the last partial vector of a row over-reads x, mean and inv and stores only its lanes.
+ */
+export function simamRowsNhwc(x: usize, c: i32, mean: usize, inv: usize, y: usize, r0: i32, r1: i32): void {
+  const rowBytes = <usize>c << 2, full = <usize>(c & ~3) << 2, lanes = c & 3;
+  for (let r = r0; r < r1; r++) {
+    const xr = x + <usize>r * rowBytes, yr = y + <usize>r * rowBytes;
+    let o: usize = 0;
+    for (; o < full; o += 16) v128.store(yr + o, energyGate(v128.load(xr + o), v128.load(mean + o), v128.load(inv + o)));
+    if (lanes) storeLanes(yr + o, energyGate(v128.load(xr + o), v128.load(mean + o), v128.load(inv + o)), lanes);
+  }
+}
+
+/** The hw pixel rows of one NHWC image (the kernel tests' entry). */
+export function f32_vsimam_nwc(x: usize, hw: i32, c: i32, mean: usize, inv: usize, y: usize): void {
+  simamRowsNhwc(x, c, mean, inv, y, 0, hw);
 }

@@ -9,6 +9,17 @@ import { vhardsigmoid, vhardswish, vrelu, vsigmoid, vsilu } from "../vmath";
 @final class Relu { @inline apply(x: v128, _a: v128, _b: v128): v128 { return vrelu(x); } }
 @final class Silu { @inline apply(x: v128, _a: v128, _b: v128): v128 { return vsilu(x); } }
 @final class HardSwish { @inline apply(x: v128, _a: v128, _b: v128): v128 { return vhardswish(x); } }
+/**
+ * x·(relu6(x + 3)/6), the official h_swish of coordinate attention (coordatt.py: x·h_sigmoid(x)):
+ * the quotient first, so that x·6 never overflows (PyTorch's hardswish, (x·relu6(x + 3))/6, is ∞
+ * for x > 5.7e37).
+ */
+@final class HSwish {
+  @inline apply(x: v128, _a: v128, _b: v128): v128 {
+    const t = f32x4.min(f32x4.max(f32x4.add(x, f32x4.splat(3)), f32x4.splat(0)), f32x4.splat(6));
+    return f32x4.mul(x, f32x4.div(t, f32x4.splat(6)));
+  }
+}
 
 /** y[i] = Op(x[i]) for i < n; the last partial vector over-reads x (see memory.ts) and stores only its lanes. */
 @inline function map<Op>(x: usize, n: i32, y: usize, alpha: f32, beta: f32): void {
@@ -25,6 +36,7 @@ export function f32_vhardsigmoid(x: usize, n: i32, alpha: f32, beta: f32, y: usi
 export function f32_vrelu(x: usize, n: i32, y: usize): void { map<Relu>(x, n, y, 0, 0); }
 export function f32_vsilu(x: usize, n: i32, y: usize): void { map<Silu>(x, n, y, 0, 0); }
 export function f32_vhardswish(x: usize, n: i32, y: usize): void { map<HardSwish>(x, n, y, 0, 0); }
+export function f32_vhswish(x: usize, n: i32, y: usize): void { map<HSwish>(x, n, y, 0, 0); }
 
 /** x[r, i] = x[r, i]·scale[i] + shift[i] in place, for r < rows, i < dim: a batch norm kept as its affine. */
 export function f32_vaffineRows(x: usize, rows: i32, dim: i32, scale: usize, shift: usize): void {

@@ -2,11 +2,10 @@
 // branch and the SE residual block: s[n, c] = gate(fc2(act(fc1(pool(x)))))[n, c].
 // Not a block of its own: its record is embedded (by pointer) in theirs, and they call its stages.
 
-import { POOL_AVGMAX, POOL_MAX } from "../../bindings/constants";
 import { f32_dense } from "../kernels/f32-dense";
-import { poolChunks, poolStatSet, STAT_MAX, STAT_SUM, statChunkNhwc, statCombineNhwc } from "../kernels/f32-gpool-nhwc";
 import { poolRow } from "../kernels/f32-gpool";
 import { f32_vactivation, f32_vgate } from "../kernels/f32-vgate";
+import { globalPoolCombineNhwc, globalPoolItemsNhwc, globalPoolNhwc, globalPoolPartialFloats } from "./global-pool-nhwc";
 
 /**
  * The constants of a channel gate (bindings/blocks/channel-gate.ts writes them, field for field):
@@ -38,54 +37,24 @@ export function gateExcite(g: ChannelGate, pooled: usize, hidden: usize, s: usiz
   f32_vgate(y, rows * c, g.gate, g.alpha, g.beta, y);
 }
 
-// ---- NHWC: the pool by chunks of pixels (kernels/f32-gpool-nhwc.ts), combined per image ----
+// ---- NHWC: the pool by chunks of pixels, combined per image (parts/global-pool-nhwc.ts) ----
 
 /** Floats of the partial rows of one statistic of the pool: [N][chunks][C]. */
 @inline export function gatePartialFloats(g: ChannelGate, n: i32, hw: i32): u64 {
-  return <u64>n * <u64>poolChunks(hw) * <u64>g.c;
+  return globalPoolPartialFloats(n, hw, g.c);
 }
 
 /** Work items of the NHWC pool: (image, chunk of pixels). */
 @inline export function gatePoolItemsNhwc(n: i32, hw: i32): i32 {
-  return n * poolChunks(hw);
+  return globalPoolItemsNhwc(n, hw);
 }
 
-/**
- * Items [begin, end) of gatePoolItemsNhwc over x [N][hw][C]: each chunk's partial sums (avg,
- * avgmax) into sums and partial maxima (max, avgmax) into maxes, both [N][chunks][C].
- */
+/** Items [begin, end) of gatePoolItemsNhwc over x [N][hw][C]: the partial rows (globalPoolNhwc). */
 export function gatePoolNhwc(g: ChannelGate, x: usize, hw: i32, sums: usize, maxes: usize, begin: i32, end: i32): void {
-  const chunks = poolChunks(hw);
-  const stats = poolStatSet(g.pool);
-  const imageBytes = <usize>hw * <usize>g.c << 2, rowBytes = <usize>g.c << 2;
-  for (let item = begin; item < end; item++) {
-    const img = item / chunks, chunk = item % chunks;
-    const at = <usize>item * rowBytes;
-    if (stats & 1 << STAT_SUM) statChunkNhwc(STAT_SUM, x + <usize>img * imageBytes, g.c, hw, chunk, sums, sums + at);
-    if (stats & 1 << STAT_MAX) statChunkNhwc(STAT_MAX, x + <usize>img * imageBytes, g.c, hw, chunk, maxes, maxes + at);
-  }
+  globalPoolNhwc(g.pool, g.c, x, hw, sums, maxes, begin, end);
 }
 
-/** Images [begin, end): pooled[n] [C] from the partial rows of gatePoolNhwc (the mean, the max, or 0.5·mean + 0.5·max). */
+/** Images [begin, end): pooled[n] [C] from the partial rows of gatePoolNhwc. */
 export function gateCombineNhwc(g: ChannelGate, sums: usize, maxes: usize, hw: i32, pooled: usize, begin: i32, end: i32): void {
-  const chunks = poolChunks(hw), c = g.c;
-  const rowBytes = <usize>c << 2;
-  for (let img = begin; img < end; img++) {
-    const out = pooled + <usize>img * rowBytes, part = <usize>img * <usize>chunks * rowBytes;
-    if (g.pool == POOL_MAX) {
-      statCombineNhwc(STAT_MAX, maxes + part, chunks, c, out);
-      continue;
-    }
-    statCombineNhwc(STAT_SUM, sums + part, chunks, c, out);
-    for (let ch = 0; ch < c; ch++) store<f32>(out + (<usize>ch << 2), load<f32>(out + (<usize>ch << 2)) / <f32>hw);
-    if (g.pool == POOL_AVGMAX) {
-      // the max into the partial rows' first row (read, and no longer needed, by now), then 0.5·mean + 0.5·max
-      const mx = maxes + part;
-      statCombineNhwc(STAT_MAX, mx, chunks, c, mx);
-      for (let ch = 0; ch < c; ch++) {
-        const o = <usize>ch << 2;
-        store<f32>(out + o, <f32>0.5 * load<f32>(out + o) + <f32>0.5 * load<f32>(mx + o));
-      }
-    }
-  }
+  globalPoolCombineNhwc(g.pool, g.c, sums, maxes, hw, pooled, begin, end);
 }

@@ -1,13 +1,14 @@
 // Coordinate attention (Hou et al., arXiv 2103.02907; Andrew-Qibin/CoordAttention coordatt.py
 // `CoordAtt`): y = x·a_w·a_h with a_h, a_w the gates of the two directional pools after a shared
-// 1×1 conv + bn + h_swish (assembly/blocks/coord-attention.ts). bn1 is folded into conv1 at create.
+// 1×1 conv + bn + h_swish (assembly/blocks/coord-attention.ts). bn1 is folded into conv1 at create
+// (kept as its affine after conv1 where folding it is not exact: batchnorm.ts foldBatchNormExact).
 
-import { batchNormSpecs, foldBatchNorm } from "../batchnorm.js";
+import { batchNormSpecs, foldBatchNormExact } from "../batchnorm.js";
 import { Block, type BlockDef, blockFactory, layoutCode } from "../block.js";
 import { type GateArgs, type GateOptions, GATE_OPTION_KEYS, parseGate } from "../gate.js";
 import { f32, i32 } from "../params.js";
 import { bool, type Layout, positiveInt, reducedChannels } from "../validate.js";
-import type { WeightSpec } from "../weights.js";
+import type { Weights, WeightSpec } from "../weights.js";
 
 export interface CoordAttentionOptions extends GateOptions {
   /** Channel count C of the input. */
@@ -42,6 +43,7 @@ function weightSpecs({ channels: c, reduced: mip, bias }: CoordAttentionConfig):
 
 const COORD_ATTENTION: BlockDef<CoordAttentionOptions, CoordAttentionConfig> = {
   name: "CoordAttention",
+  layouts: ["nchw", "nhwc"],
   optionKeys: ["channels", "reduction", "reducedChannels", "bias", ...GATE_OPTION_KEYS],
   parse: (o) => {
     const channels = positiveInt("CoordAttention", "channels", o.channels);
@@ -54,8 +56,9 @@ const COORD_ATTENTION: BlockDef<CoordAttentionOptions, CoordAttentionConfig> = {
   },
   weights: weightSpecs,
   prepare: (g, w) => {
-    const conv1 = foldBatchNorm(w["conv1.weight"], w["conv1.bias"], w, "bn1.");
-    const weights = { "conv1.weight": conv1.weight, "conv1.bias": conv1.bias, "conv_h.weight": w["conv_h.weight"], "conv_w.weight": w["conv_w.weight"] };
+    const conv1 = foldBatchNormExact(w["conv1.weight"], w["conv1.bias"], w, "bn1.");
+    const weights: Weights = { "conv1.weight": conv1.weight, "conv1.bias": conv1.bias, "conv_h.weight": w["conv_h.weight"], "conv_w.weight": w["conv_w.weight"] };
+    if (conv1.after) Object.assign(weights, { "bn1.scale": conv1.after.scale, "bn1.shift": conv1.after.shift });
     return { weights: g.bias ? { ...weights, "conv_h.bias": w["conv_h.bias"], "conv_w.bias": w["conv_w.bias"] } : weights };
   },
   params: (g, pack) => {
@@ -63,7 +66,7 @@ const COORD_ATTENTION: BlockDef<CoordAttentionOptions, CoordAttentionConfig> = {
     return [
       i32(layoutCode(g.layout)), i32(g.channels), i32(g.reduced),
       p("conv1.weight"), p("conv1.bias"), p("conv_h.weight"), p("conv_h.bias"), p("conv_w.weight"), p("conv_w.bias"),
-      i32(g.gate.gate), f32(g.gate.alpha), f32(g.gate.beta),
+      i32(g.gate.gate), f32(g.gate.alpha), f32(g.gate.beta), p("bn1.scale"), p("bn1.shift"),
     ];
   },
   entry: (wasm) => ({ plan: wasm.coord_attention_plan, run: wasm.coord_attention_run }),

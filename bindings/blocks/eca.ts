@@ -61,6 +61,7 @@ function parseECA(o: ECAOptions): Omit<ECAConfig, "layout"> {
 
 const ECA: BlockDef<ECAOptions, ECAConfig> = {
   name: "ECA",
+  layouts: ["nchw", "nhwc"],
   optionKeys: ["channels", "kernelSize", "gamma", "beta", "padding", ...GATE_OPTION_KEYS],
   parse: parseECA,
   weights: (g) => [{ key: "conv.weight", shape: [1, 1, g.kernelSize] }],

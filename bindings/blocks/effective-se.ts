@@ -25,6 +25,7 @@ export interface EffectiveSEConfig {
 
 const EFFECTIVE_SE: BlockDef<EffectiveSEOptions, EffectiveSEConfig> = {
   name: "EffectiveSE",
+  layouts: ["nchw", "nhwc"],
   optionKeys: ["channels", "addMaxpool", ...GATE_OPTION_KEYS],
   // the gate defaults to PyTorch's hard sigmoid (the official Hsigmoid, relu6(x + 3)/6)
   parse: (o) => ({

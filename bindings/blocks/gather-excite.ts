@@ -1,9 +1,9 @@
 // Gather-excite (Hu et al., arXiv 1810.12348; timm timm/layers/gather_excite.py GatherExcite):
 // y = x·σ(mlp(gather(x))), the gate resized to H×W by nearest neighbour (assembly/blocks/gather-excite.ts).
 
-import { batchNormSpecs, foldBatchNorm } from "../batchnorm.js";
+import { batchNormSpecs, foldBatchNormExact } from "../batchnorm.js";
 import { Block, type BlockDef, blockFactory, layoutCode } from "../block.js";
-import { type Conv, convRecord } from "../conv-params.js";
+import { type Conv, convRecord, foldedConvWeights } from "../conv-params.js";
 import { EPILOGUE_NONE, EPILOGUE_RELU, EPILOGUE_SIGMOID } from "../constants.js";
 import { i32, record, records } from "../params.js";
 import { bool, describe, finite, type Layout, positiveInt, type Shape } from "../validate.js";
@@ -106,17 +106,26 @@ function geWeights(g: GatherExciteConfig): WeightSpec[] {
   return specs;
 }
 
-/** Every BN folded into the gather conv before it; the MLP as given. */
+/** A depthwise filter bank [C][taps] as [taps][C] (NHWC's kernel loads a tap's weights for consecutive channels). */
+function tapMajor(weight: Float32Array, channels: number): Float32Array {
+  const taps = weight.length / channels;
+  return Float32Array.from(weight, (_, i) => weight[(i % channels) * taps + Math.floor(i / channels)]);
+}
+
+/**
+ * Every BN folded into the gather conv before it (or kept as its affine after it where folding is
+ * not exact); the MLP as given. NCHW packs every conv for the conv kernels; NHWC packs none: its
+ * depthwise kernel takes the gather weights tap-major, its dense layers the MLP's as given.
+ */
 function geModuleWeights(g: GatherExciteConfig, w: Weights): { weights: Weights; convs: Conv[] } {
   const out: Weights = {};
-  const gather = gatherConvs(g);
+  const gather = gatherConvs(g), nhwc = g.layout === "nhwc";
   gather.forEach((conv, i) => {
-    const folded = foldBatchNorm(w[conv.weight], undefined, w, `gather.norm${i + 1}.`);
-    out[conv.weight] = folded.weight;
-    out[conv.bias!] = folded.bias;
+    Object.assign(out, foldedConvWeights(conv.weight, conv.bias!, foldBatchNormExact(w[conv.weight], undefined, w, `gather.norm${i + 1}.`)));
+    if (nhwc) out[conv.weight] = tapMajor(out[conv.weight], g.channels);
   });
   for (const key of ["mlp.fc1.weight", "mlp.fc1.bias", "mlp.fc2.weight", "mlp.fc2.bias"]) if (w[key]) out[key] = w[key];
-  return { weights: out, convs: [...gather, ...mlpConvs(g)] };
+  return { weights: out, convs: nhwc ? [] : [...gather, ...mlpConvs(g)] };
 }
 
 /** The one gather conv of featSize shrinks an axis by one when its kernel is even: an axis of 1 leaves nothing to excite. */
@@ -132,6 +141,7 @@ function geOutputShape(g: GatherExciteConfig, s: Shape): Shape {
 
 const GE: BlockDef<GatherExciteOptions, GatherExciteConfig> = {
   name: NAME,
+  layouts: ["nchw", "nhwc"],
   optionKeys: ["channels", "extent", "extraParams", "useMlp", "rdRatio", "reducedChannels", "addMaxpool", "featSize"],
   parse: parseGE,
   weights: geWeights,

@@ -97,6 +97,7 @@ function transformRecord(g: GlobalContextConfig, f: GCFusion, pack: WeightPack):
 const GC: BlockDef<GlobalContextOptions, GlobalContextConfig> = {
   name: NAME,
   optionKeys: ["channels", "ratio", "reducedChannels", "poolingType", "fusionTypes", "layerNormEps"],
+  layouts: ["nchw", "nhwc"],
   parse: parseGC,
   weights: gcWeights,
   params: (g, pack) => [

@@ -28,6 +28,7 @@ function nonNegativeLambda(v: unknown): number {
 
 const SIMAM: BlockDef<SimAMOptions, SimAMConfig> = {
   name: "SimAM",
+  layouts: ["nchw", "nhwc"],
   optionKeys: ["channels", "eLambda"],
   parse: (o) => ({
     channels: o.channels === undefined ? undefined : positiveInt("SimAM", "channels", o.channels),

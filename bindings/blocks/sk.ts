@@ -4,9 +4,9 @@
 // y = Σ_i a_i·u_i. Every bn is folded into the layer in front of it at create
 // (assembly/blocks/sk.ts computes the rest).
 
-import { batchNormSpecs, foldBatchNorm } from "../batchnorm.js";
+import { batchNormSpecs, foldBatchNormExact } from "../batchnorm.js";
 import { Block, type BlockDef, blockFactory, layoutCode } from "../block.js";
-import { type Conv, convRecord } from "../conv-params.js";
+import { type Conv, convRecord, foldedConvWeights } from "../conv-params.js";
 import { EPILOGUE_RELU } from "../constants.js";
 import { i32, records } from "../params.js";
 import { bool, describe, type Layout, positiveInt } from "../validate.js";
@@ -114,13 +114,16 @@ function pathConvs(g: SKConfig): Conv[] {
   });
 }
 
+/**
+ * Each bn folded into the layer in front of it where that is exact (batchnorm.ts foldBatchNormExact);
+ * otherwise kept apart: a path's by its conv's exact pass, fc1's as the affine after fc1 ("fc1.1.scale", "fc1.1.shift").
+ */
 function skModuleWeights(g: SKConfig, w: Weights): { weights: Weights; convs: Conv[] } {
-  const fc1 = foldBatchNorm(w["fc1.0.weight"], undefined, w, "fc1.1.");
+  const fc1 = foldBatchNormExact(w["fc1.0.weight"], undefined, w, "fc1.1.");
   const out: Weights = { "fc1.0.weight": fc1.weight, "fc1.0.bias": fc1.bias, "fc2.weight": w["fc2.weight"] };
+  if (fc1.after) Object.assign(out, { "fc1.1.scale": fc1.after.scale, "fc1.1.shift": fc1.after.shift });
   for (let i = 0; i < g.paths; i++) {
-    const conv = foldBatchNorm(w[`conv.${i}.0.weight`], undefined, w, `conv.${i}.1.`);
-    out[`conv.${i}.0.weight`] = conv.weight;
-    out[`conv.${i}.0.bias`] = conv.bias;
+    Object.assign(out, foldedConvWeights(`conv.${i}.0.weight`, `conv.${i}.0.bias`, foldBatchNormExact(w[`conv.${i}.0.weight`], undefined, w, `conv.${i}.1.`)));
   }
   return { weights: out, convs: pathConvs(g) };
 }
@@ -128,12 +131,14 @@ function skModuleWeights(g: SKConfig, w: Weights): { weights: Weights; convs: Co
 const SK: BlockDef<SKOptions, SKConfig> = {
   name: NAME,
   optionKeys: ["inChannels", "channels", "stride", "paths", "groups", "reduction", "minReducedChannels", "reducedChannels", "kernelSizes", "dilations", "splitInput"],
+  layouts: ["nchw", "nhwc"],
   parse: parseSK,
   weights: skWeightSpecs,
   prepare: skModuleWeights,
   params: (g, pack) => [
     i32(layoutCode(g.layout)), i32(g.channels), i32(g.paths), i32(g.splitInput ? pathInput(g) : 0), i32(g.stride), i32(g.reduced),
-    i32(pack.ptr("fc1.0.weight")), i32(pack.ptr("fc1.0.bias")), i32(pack.ptr("fc2.weight")), records(pathConvs(g).map((c) => convRecord(c, pack))),
+    i32(pack.ptr("fc1.0.weight")), i32(pack.ptr("fc1.0.bias")), i32(pack.ptr("fc1.1.scale")), i32(pack.ptr("fc1.1.shift")),
+    i32(pack.ptr("fc2.weight")), records(pathConvs(g).map((c) => convRecord(c, pack))),
   ],
   /** [N, C, floor((H − 1)/stride) + 1, floor((W − 1)/stride) + 1]. */
   outputShape: (g, s) => ({ n: s.n, c: g.channels, h: Math.floor((s.h - 1) / g.stride) + 1, w: Math.floor((s.w - 1) / g.stride) + 1 }),

@@ -4,9 +4,9 @@
 // of a viewed [N, G, R, C/G] (R = 1: σ(a)), y = Σ_r att_r·u_r. bn0 and bn1 are folded into the
 // layers in front of them at create (assembly/blocks/split-attention.ts computes the rest).
 
-import { batchNormSpecs, foldBatchNorm } from "../batchnorm.js";
+import { batchNormSpecs, foldBatchNormExact } from "../batchnorm.js";
 import { Block, type BlockDef, blockFactory, layoutCode } from "../block.js";
-import { type Conv, convRecord } from "../conv-params.js";
+import { type Conv, convRecord, foldedConvWeights } from "../conv-params.js";
 import { EPILOGUE_RELU } from "../constants.js";
 import { i32, record } from "../params.js";
 import { bool, describe, type Layout, positiveInt } from "../validate.js";
@@ -106,23 +106,35 @@ function splitConv(g: SplitAttentionConfig): Conv {
   };
 }
 
+/**
+ * bn0 folded into the conv and bn1 into fc1 where that is exact (batchnorm.ts foldBatchNormExact);
+ * otherwise kept apart: bn0 by the conv's exact pass, bn1 as the affine after fc1 ("bn1.scale", "bn1.shift").
+ */
 function splitModuleWeights(g: SplitAttentionConfig, w: Weights): { weights: Weights; convs: Conv[] } {
-  const conv = g.norm ? foldBatchNorm(w["conv.weight"], w["conv.bias"], w, "bn0.") : { weight: w["conv.weight"], bias: w["conv.bias"] };
-  const fc1 = g.norm ? foldBatchNorm(w["fc1.weight"], w["fc1.bias"], w, "bn1.") : { weight: w["fc1.weight"], bias: w["fc1.bias"] };
-  const out: Weights = { "conv.weight": conv.weight, "fc1.weight": fc1.weight, "fc1.bias": fc1.bias, "fc2.weight": w["fc2.weight"], "fc2.bias": w["fc2.bias"] };
-  if (conv.bias) out["conv.bias"] = conv.bias;
+  const out: Weights = { "fc2.weight": w["fc2.weight"], "fc2.bias": w["fc2.bias"] };
+  if (!g.norm) {
+    Object.assign(out, { "conv.weight": w["conv.weight"], "fc1.weight": w["fc1.weight"], "fc1.bias": w["fc1.bias"] });
+    if (g.bias) out["conv.bias"] = w["conv.bias"];
+    return { weights: out, convs: [splitConv(g)] };
+  }
+  Object.assign(out, foldedConvWeights("conv.weight", "conv.bias", foldBatchNormExact(w["conv.weight"], w["conv.bias"], w, "bn0.")));
+  const fc1 = foldBatchNormExact(w["fc1.weight"], w["fc1.bias"], w, "bn1.");
+  Object.assign(out, { "fc1.weight": fc1.weight, "fc1.bias": fc1.bias });
+  if (fc1.after) Object.assign(out, { "bn1.scale": fc1.after.scale, "bn1.shift": fc1.after.shift });
   return { weights: out, convs: [splitConv(g)] };
 }
 
 const SPLIT_ATTENTION: BlockDef<SplitAttentionOptions, SplitAttentionConfig> = {
   name: NAME,
   optionKeys: ["inChannels", "channels", "kernelSize", "stride", "dilation", "padding", "groups", "radix", "reductionFactor", "reducedChannels", "bias", "norm"],
+  layouts: ["nchw", "nhwc"],
   parse: parseSplitAttention,
   weights: splitWeightSpecs,
   prepare: splitModuleWeights,
   params: (g, pack) => [
     i32(layoutCode(g.layout)), i32(g.channels), i32(g.radix), i32(g.groups), i32(g.reduced),
-    i32(pack.ptr("fc1.weight")), i32(pack.ptr("fc1.bias")), i32(pack.ptr("fc2.weight")), i32(pack.ptr("fc2.bias")), record(convRecord(splitConv(g), pack)),
+    i32(pack.ptr("fc1.weight")), i32(pack.ptr("fc1.bias")), i32(pack.ptr("bn1.scale")), i32(pack.ptr("bn1.shift")),
+    i32(pack.ptr("fc2.weight")), i32(pack.ptr("fc2.bias")), record(convRecord(splitConv(g), pack)),
   ],
   /** [N, C, floor((H + 2·padding − dilation·(kernelSize − 1) − 1)/stride) + 1, … W]. */
   outputShape: (g, s) => {

@@ -2,9 +2,9 @@
 // y = (1/3)·(x·s_hw + x·s_cw + x·s_hc), each gate σ(bn(conv7×7([max, mean]))) of x pooled along one
 // axis (assembly/blocks/triplet-attention.ts); noSpatial drops s_hw: y = (1/2)·(x·s_cw + x·s_hc).
 
-import { batchNormSpecs, foldBatchNorm } from "../batchnorm.js";
+import { batchNormSpecs, foldBatchNormExact } from "../batchnorm.js";
 import { Block, type BlockDef, blockFactory, layoutCode } from "../block.js";
-import { type Conv, convRecord } from "../conv-params.js";
+import { type Conv, convRecord, foldedConvWeights } from "../conv-params.js";
 import { EPILOGUE_SIGMOID } from "../constants.js";
 import { i32, record } from "../params.js";
 import { bool, type Layout, positiveInt } from "../validate.js";
@@ -32,11 +32,10 @@ const gateConv = (b: Branch): Conv => ({
 });
 
 function foldedWeights(g: TripletAttentionConfig, w: Weights): { weights: Weights; convs: Conv[] } {
+  // a BN that does not fold exactly (a NaN or ±Inf statistic) stays apart: the conv's exact pass applies it
   const out: Weights = {};
   for (const b of branches(g)) {
-    const folded = foldBatchNorm(w[`${b}.conv.conv.weight`], undefined, w, `${b}.conv.bn.`);
-    out[`${b}.conv.conv.weight`] = folded.weight;
-    out[`${b}.conv.conv.bias`] = folded.bias;
+    Object.assign(out, foldedConvWeights(`${b}.conv.conv.weight`, `${b}.conv.conv.bias`, foldBatchNormExact(w[`${b}.conv.conv.weight`], undefined, w, `${b}.conv.bn.`)));
   }
   return { weights: out, convs: branches(g).map(gateConv) };
 }
@@ -46,6 +45,7 @@ const NAME = "TripletAttention";
 const TRIPLET: BlockDef<TripletAttentionOptions, TripletAttentionConfig> = {
   name: NAME,
   optionKeys: ["channels", "noSpatial"],
+  layouts: ["nchw", "nhwc"],
   parse: (o) => ({ channels: positiveInt(NAME, "channels", o.channels), noSpatial: bool(NAME, "noSpatial", o.noSpatial, false) }),
   weights: (g): WeightSpec[] => branches(g).flatMap((b) => [{ key: `${b}.conv.conv.weight`, shape: [1, 2, 7, 7] }, ...batchNormSpecs(`${b}.conv.bn.`, 1)]),
   prepare: foldedWeights,

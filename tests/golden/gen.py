@@ -877,7 +877,7 @@ def poison_pair_positions(dims):
             ((2, 0, 0, w - 1), '-3e38'), ((2, c - 1, h - 1, 0), 'nan')]
 
 
-def poison_cases(block, options, dims, suffix='', weights=True, layout='linear'):
+def poison_cases(block, options, dims, suffix='', weights=True, layout='linear', kinds=None):
     """The NaN/Inf cases of `block` with `options` on images of dims[1:] (N ≥ 2: torch 1.13's CPU
     conv then takes mkldnn, which skips the padding taps, so a non-finite k×k weight reaches only
     the pixels where its tap lands inside the image; its single-image path for small inputs,
@@ -888,7 +888,8 @@ def poison_cases(block, options, dims, suffix='', weights=True, layout='linear')
     - two-input blocks: the same for `residual`;
     - with `weights`, per state_dict key i (num_batches_tracked aside): poison{suffix}_<key>_<kind>,
       POISON_KINDS[i mod 5] at the middle element; for every k×k conv weight also NaN and +Inf at
-      the corner tap [0, 0, 0, 0] (the top-left tap of output channel 0 on input channel 0)."""
+      the corner tap [0, 0, 0, 0] (the top-left tap of output channel 0 on input channel 0);
+      `kinds` {key: kind} overrides a key's kind."""
     _, c, h, w = dims
     assert dims[0] >= 2, (block, dims)
     tag = f'poison{suffix}'
@@ -907,7 +908,7 @@ def poison_cases(block, options, dims, suffix='', weights=True, layout='linear')
     model = BLOCKS[block](**kwargs)
     keys = [(k, t.shape) for k, t in model.state_dict().items() if not k.endswith('num_batches_tracked')]
     for i, (key, shape) in enumerate(keys):
-        kind = POISON_KINDS[i % len(POISON_KINDS)]
+        kind = (kinds or {}).get(key, POISON_KINDS[i % len(POISON_KINDS)])
         name = key.replace('.', '_')
         case(block, f'{tag}_{name}_{poison_name(kind)}', options, dims, layout,
              poison={key: [(int(np.prod(shape)) // 2, kind)]})
@@ -951,6 +952,41 @@ def poison_block_cases():
                                      'cbam': {'reduction': 4, 'spatialKernel': 3}}, [2, 6, 9, 7])
     poison_cases('cbam_basicblock', {'channels': 6, 'cbam': {'reduction': 2}}, [2, 6, 7, 5],
                  suffix='_identity', weights=False)
+    poison_cases('global_context', {'channels': 20, 'ratio': 0.25,
+                                    'fusionTypes': ['channel_add', 'channel_mul']}, [2, 20, 7, 5])
+    poison_cases('global_context', {'channels': 20, 'ratio': 0.25, 'poolingType': 'avg'},
+                 [2, 20, 7, 5], suffix='_avg', weights=False)
+    poison_cases('triplet_attention', {'channels': 20}, [2, 20, 7, 5])
+    poison_cases('sk', {'inChannels': 16, 'channels': 16, 'groups': 1, 'minReducedChannels': 8},
+                 [2, 16, 9, 7])
+    poison_cases('split_attention', {'inChannels': 32, 'channels': 32, 'reducedChannels': 8},
+                 [2, 32, 9, 7])
+    # bn_for_DR.bias 3e38 makes a row of t 3e38 throughout (its O(1) part rounds away): torch's
+    # Σ = t·Î·tᵀ then holds its sgemm's rounding residues of 3e38·(1/M − 1/M²) − (M − 1)·3e38/M² (±1e30
+    # where the covariance is 0), a property of MKL's blocking, not of the block; −3e38 tests the
+    # unfolded bn there instead (relu makes the row 0)
+    poison_cases('gsop', {'channels': 20, 'attDim': 8}, [2, 20, 7, 5],
+                 kinds={'bn_for_DR.bias': '-3e38'})
+    # ECA, effective SE, SimAM, coordinate attention, gather-excite
+    poison_cases('eca', {'channels': 20}, [2, 20, 7, 5])
+    poison_cases('eca', {'channels': 6, 'kernelSize': 5, 'padding': 'circular', 'gate': 'hardsigmoid'},
+                 [2, 6, 5, 3], suffix='_circular_k5_hardsigmoid')
+    poison_cases('effective_se', {'channels': 20}, [2, 20, 7, 5])
+    poison_cases('effective_se', {'channels': 6, 'addMaxpool': True, 'gate': 'sigmoid'}, [2, 6, 5, 3],
+                 suffix='_add_maxpool_sigmoid', weights=False)
+    poison_cases('simam', {'channels': 20}, [2, 20, 7, 5])
+    poison_cases('simam', {'channels': 6, 'eLambda': 0}, [2, 6, 5, 3], suffix='_lambda_0',
+                 weights=False)
+    poison_cases('coord_attention', {'channels': 20}, [2, 20, 7, 5])
+    poison_cases('coord_attention', {'channels': 6, 'bias': False, 'gate': 'hardsigmoid'},
+                 [2, 6, 5, 3], suffix='_nobias_hardsigmoid', weights=False)
+    poison_cases('gather_excite', {'channels': 20, 'rdRatio': 0.25}, [2, 20, 7, 5])
+    poison_cases('gather_excite', {'channels': 20, 'extent': 4, 'extraParams': True,
+                                   'rdRatio': 0.25}, [2, 20, 13, 9], suffix='_extent4_params')
+    poison_cases('gather_excite', {'channels': 20, 'extraParams': True, 'featSize': [4, 3],
+                                   'useMlp': False}, [2, 20, 7, 5], suffix='_feat_size_4x3')
+    poison_cases('gather_excite', {'channels': 6, 'extent': 2, 'addMaxpool': True}, [2, 6, 9, 7],
+                 suffix='_extent2_add_maxpool', weights=False)
 
 
 poison_block_cases()

@@ -2,7 +2,8 @@
 """PyTorch's answers for tests/nan-inf.test.ts: reads a JSON request on stdin, prints the results.
 
 Request: {"unary": x, "pool": [{"x": x, "dims": [N, C, H, W]}, ...], "conv": [{"x", "dims", "weight",
-"shape", "stride", "padding", "dilation", "groups"}, ...]}, every tensor a base64 string of
+"shape", "stride", "padding", "dilation", "groups"}, ...], "layernorm": [{"x", "gamma", "beta", "eps"}, ...]},
+every tensor a base64 string of
 little-endian float32. Reply: the same keys, tensors as base64 float32 (NaN and ±Inf kept bit for
 bit). The formulas are those of tests/golden/modules.py (SPEC §1).
 """
@@ -45,6 +46,10 @@ def pools(x):
         'lse': b64(torch.logsumexp(x.flatten(2), dim=2)),
         'cavg': b64(x.mean(dim=1)),
         'cmax': b64(x.amax(dim=1)),
+        'hmean': b64(x.mean(dim=2)),
+        'hmax': b64(x.amax(dim=2)),
+        'wmean': b64(x.mean(dim=3)),
+        'wmax': b64(x.amax(dim=3)),
     }
 
 
@@ -58,6 +63,11 @@ def conv(c):
                         groups=c['groups']))
 
 
+def layernorm(r):
+    x, gamma, beta = tensor(r['x']), tensor(r['gamma']), tensor(r['beta'])
+    return b64(F.layer_norm(x, [x.numel()], gamma, beta, r['eps']))
+
+
 def main():
     req = json.load(sys.stdin)
     out = {}
@@ -67,6 +77,8 @@ def main():
         out['pool'] = [pools(tensor(p['x'], p['dims'])) for p in req['pool']]
     if 'conv' in req:
         out['conv'] = [conv(c) for c in req['conv']]
+    if 'layernorm' in req:
+        out['layernorm'] = [layernorm(r) for r in req['layernorm']]
     json.dump(out, sys.stdout)
 
 
