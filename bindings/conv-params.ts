@@ -38,9 +38,8 @@ export interface Conv {
   /** Channels per image of the tensor the convolution reads channels [0, cin) of (default cin: all of it). */
   readonly inputChannels?: number;
   /**
-   * Keep PyTorch's pattern of NaN and ±Inf in the output for a non-finite input (no Winograd, whose
-   * transforms spread it over every 4×4 output tile whose 6×6 patch holds it). Inside the blocks a
-   * non-finite input reaches every output through their pooled gates anyway; kernels.conv2d sets it.
+   * No Winograd at the "auto" policy (kernels.conv2d sets it: the public kernel stays the direct
+   * product). Winograd's tiles that come out NaN or ±Inf are recomputed by the direct sum anyway.
    */
   readonly exactNonFinite?: boolean;
 }
@@ -151,7 +150,7 @@ export function convRecord(c: Conv, weights: Pick<WeightPack, "ptr">): Fields {
     i32(c.cin), i32(c.cout), i32(c.kh), i32(c.kw), i32(sh), i32(sw), i32(dh), i32(dw), i32(ph), i32(pw),
     i32(c.groups ?? 1), i32(c.epilogue ?? EPILOGUE_NONE), i32(winograd || at(c.weight)), i32(at(c.bias)), i32(at(c.preScale)), i32(at(c.preShift)),
     i32(c.inputChannels ?? c.cin),
-    i32(at(postScaleKey(c.weight)) ? CONV_EXACT_ALL : at(exactWeightKey(c.weight)) ? CONV_EXACT_BORDER : CONV_EXACT_NONE),
+    i32(at(postScaleKey(c.weight)) ? CONV_EXACT_ALL : at(exactWeightKey(c.weight)) && !winograd ? CONV_EXACT_BORDER : CONV_EXACT_NONE),
     i32(at(exactWeightKey(c.weight))), i32(at(postScaleKey(c.weight))), i32(at(postShiftKey(c.weight))),
     i32(winograd ? 1 : 0),
   ];
@@ -164,14 +163,15 @@ export const needsExactPass = (weights: Weights, weight: string): boolean =>
 /**
  * A WeightPack of `weights` in which the weights of `convs` are packed for the conv kernel, or
  * transformed for Winograd under their Winograd key (and kept unpacked as well for those that
- * need the exact pass).
+ * need the exact pass, and for Winograd's direct sum on the tiles it finds NaN or ±Inf).
  */
 export function packWeights(heap: Heap, weights: Weights, convs: readonly Conv[]): WeightPack {
   const all: Weights = { ...weights };
   const sizes = new Map<string, number>();
   for (const c of convs) {
     const exact = needsExactPass(weights, c.weight), key = packedKey(c, exact);
-    if (exact) all[exactWeightKey(c.weight)] = weights[c.weight];
+    // the unpacked weights: the exact pass's, or a Winograd conv's fallback on non-finite tiles
+    if (exact || key !== c.weight) all[exactWeightKey(c.weight)] = weights[c.weight];
     if (key !== c.weight) {
       delete all[c.weight];
       all[key] = weights[c.weight];

@@ -10,7 +10,7 @@
 
 import type { ExciteExports } from "./abi.js";
 import { CallRecord } from "./call.js";
-import { type Conv, convRecord, exactWeightKey, packConv, packedFloats, packedKey } from "./conv-params.js";
+import { type Conv, convRecord, exactWeightKey, packConv, packedFloats, packedKey, usesWinograd } from "./conv-params.js";
 import { EPILOGUE_NONE, EPILOGUE_RELU, POOL_AVG, POOL_LP, POOL_LSE, POOL_MAX } from "./constants.js";
 import { type Heap, MAX_FLOATS, sharedHeap, Workspace } from "./memory.js";
 import { ParamRecord } from "./params.js";
@@ -197,7 +197,7 @@ function convolve(fn: string, x: Float32Array, dims: readonly number[], params: 
   // scratch: the packed weights; the call's own scratch is the conv call record's
   return call(fn, inputs, outLength, target, (m, [xp, raw, bias], y, packed) => {
     packConv(m, conv, exact, raw, packed);
-    const record = new ParamRecord(heap!, convRecord(conv, { ptr: (key) => (key === packedKey(conv, exact) ? packed : key === "bias" ? bias : key === exactWeightKey("weight") && exact ? raw : 0) }));
+    const record = new ParamRecord(heap!, convRecord(conv, { ptr: (key) => (key === packedKey(conv, exact) ? packed : key === "bias" ? bias : key === exactWeightKey("weight") && (exact || usesWinograd(conv, exact)) ? raw : 0) }));
     try {
       convCall!.run(convCall!.plan(record.ptr, { x: xp, y, n, c, h, w }, `kernels.${fn}`, d));
     } finally {

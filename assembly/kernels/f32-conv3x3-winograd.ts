@@ -6,7 +6,11 @@
 //    product's layout;
 // 2. the product (f32-winograd-gemm.ts): per image and position ξ of the 36,
 //    M[co, ξ, t] = Σ_ci U[ξ, co, ci]·V[ξ, ci, t];
-// 3. output transform: Y = Aᵀ·M·A of every tile, + bias, then the epilogue (ReLU or sigmoid).
+// 3. output transform: Y = Aᵀ·M·A of every tile, + bias, then the epilogue (ReLU or sigmoid). A
+//    tile group with a NaN or ±Inf there (before the epilogue) has its pixels recomputed by the
+//    direct sum of the exact pass (f32-conv2d-exact.ts exactPixel, on the unpacked weights): the
+//    transforms spread a non-finite input over whole tiles, and an input near 3e38 may overflow
+//    in them where PyTorch's sum does not.
 // Tiles are handled four at a time, a "group", one tile per lane:
 // - dilation 1: tiles row-major over the image (t = ty·⌈W/4⌉ + tx), a group four consecutive
 //   ones; a group's patches are read row by row, each lane's 6 columns as two v128, transposed
@@ -30,6 +34,7 @@ import { EPILOGUE_RELU, EPILOGUE_SIGMOID } from "../../bindings/constants";
 import { madd, storeLanes } from "../simd";
 import { vsigmoid } from "../vmath";
 import { ConvParams } from "./f32-conv2d";
+import { exactPixel } from "./f32-conv2d-exact";
 import { at, bt, PATCH, POSITIONS, TILE, U_BLOCK } from "./f32-winograd-f43";
 
 /** Groups of 4 tiles per work item of the transform stages. */
@@ -247,17 +252,23 @@ export function winogradInput(c: usize, x: usize, h: i32, w: i32, v: usize, begi
 /** σ out of line: the sixteen vectors of a group share one copy of it. */
 function sigmoid(v: v128): v128 { return vsigmoid(v); }
 
-/** bias + acc, then the epilogue. */
-@inline function finish(acc: v128, bias: v128, epilogue: i32): v128 {
-  const v = f32x4.add(acc, bias);
+/** The epilogue of v. */
+@inline function finish(v: v128, epilogue: i32): v128 {
   if (epilogue == EPILOGUE_RELU) return f32x4.max(v, f32x4.splat(0));
   return epilogue == EPILOGUE_SIGMOID ? sigmoid(v) : v;
+}
+
+/** All-ones in the lanes of v that are NaN or ±Inf (there v − v is NaN, elsewhere 0). */
+@inline function nonFinite(v: v128): v128 {
+  const z = f32x4.sub(v, v);
+  return f32x4.ne(z, z);
 }
 
 /**
  * Output row i of the four tiles (R's columns j = 0..3 of rows 0..5 in r{k}{j}). Dilation 1
  * (`transpose`): lane l's row stored at q{l} (rows{l}, cols{l}: its pixels inside); else column
- * j's vector (four consecutive pixels) at q{j} (rows{j}, cols{j}).
+ * j's vector (four consecutive pixels) at q{j} (rows{j}, cols{j}). Returns the lanes that were
+ * NaN or ±Inf before the epilogue.
  */
 @inline function outputRow(
   i: i32, transpose: bool, rowBytes: usize, bias: v128, epilogue: i32,
@@ -265,22 +276,47 @@ function sigmoid(v: v128): v128 { return vsigmoid(v); }
   r00: v128, r01: v128, r02: v128, r03: v128, r10: v128, r11: v128, r12: v128, r13: v128,
   r20: v128, r21: v128, r22: v128, r23: v128, r30: v128, r31: v128, r32: v128, r33: v128,
   r40: v128, r41: v128, r42: v128, r43: v128, r50: v128, r51: v128, r52: v128, r53: v128,
-): void {
-  const y0 = finish(at(i, r00, r10, r20, r30, r40, r50), bias, epilogue);
-  const y1 = finish(at(i, r01, r11, r21, r31, r41, r51), bias, epilogue);
-  const y2 = finish(at(i, r02, r12, r22, r32, r42, r52), bias, epilogue);
-  const y3 = finish(at(i, r03, r13, r23, r33, r43, r53), bias, epilogue);
+): v128 {
+  const v0 = f32x4.add(at(i, r00, r10, r20, r30, r40, r50), bias), v1 = f32x4.add(at(i, r01, r11, r21, r31, r41, r51), bias);
+  const v2 = f32x4.add(at(i, r02, r12, r22, r32, r42, r52), bias), v3 = f32x4.add(at(i, r03, r13, r23, r33, r43, r53), bias);
+  const y0 = finish(v0, epilogue), y1 = finish(v1, epilogue), y2 = finish(v2, epilogue), y3 = finish(v3, epilogue);
   storeTileRow(q0, rows0, cols0, i, rowBytes, transpose ? column(0, y0, y1, y2, y3) : y0);
   storeTileRow(q1, rows1, cols1, i, rowBytes, transpose ? column(1, y0, y1, y2, y3) : y1);
   storeTileRow(q2, rows2, cols2, i, rowBytes, transpose ? column(2, y0, y1, y2, y3) : y2);
   storeTileRow(q3, rows3, cols3, i, rowBytes, transpose ? column(3, y0, y1, y2, y3) : y3);
+  return v128.or(v128.or(nonFinite(v0), nonFinite(v1)), v128.or(nonFinite(v2), nonFinite(v3)));
+}
+
+/**
+ * The pixels of group g's tiles inside the image [h, w] of output channel co of image img, y's
+ * plane at yc, recomputed from x by the direct sum (exactPixel).
+ */
+function recomputeGroup(p: ConvParams, x: usize, img: i32, co: i32, g: i32, h: i32, w: i32, yc: usize): void {
+  const d = p.dh, tw = tileRows(w, d), th = tileRows(h, d);
+  for (let l = 0; l < 4; l++) {
+    for (let i = 0; i < TILE; i++) {
+      for (let j = 0; j < TILE; j++) {
+        let oy: i32, ox: i32;
+        if (d == 1) {
+          const t = (g << 2) + l, ty = t / tw;
+          if (ty >= th) continue;
+          oy = ty * TILE + i; ox = (t - ty * tw) * TILE + j;
+        } else {
+          const pg = phaseGroup(g, d, tw, 0), tx = phaseGroup(g, d, tw, 1), py = phaseGroup(g, d, tw, 2), ty = phaseGroup(g, d, tw, 3);
+          oy = py + d * (TILE * ty + i); ox = (pg << 2) + l + d * (TILE * tx + j);
+        }
+        if (oy < h && ox < w) store<f32>(yc + (<usize>(oy * w + ox) << 2), exactPixel(p, x, img, co, oy, ox, h, w));
+      }
+    }
+  }
 }
 
 /**
  * The output transform stage: items [begin, end) of winogradOutputItems. M (winogradProductFloats)
- * into y [n, cout, h, w] = epilogue(Aᵀ·M·A + bias).
+ * into y [n, cout, h, w] = epilogue(Aᵀ·M·A + bias); x, the stage's input, for the tile groups
+ * recomputed by the direct sum.
  */
-export function winogradOutput(c: usize, m: usize, h: i32, w: i32, y: usize, begin: i32, end: i32): void {
+export function winogradOutput(c: usize, m: usize, x: usize, h: i32, w: i32, y: usize, begin: i32, end: i32): void {
   const p = changetype<ConvParams>(c);
   const cout = p.cout, cout4 = paddedCout(p), d = p.dh, tiles = winogradTiles(p, h, w), groups = tiles >> 2, nb = bands(p, h, w);
   const tw = tileRows(w, d), real = tileRows(h, d) * tw;
@@ -313,23 +349,26 @@ export function winogradOutput(c: usize, m: usize, h: i32, w: i32, y: usize, beg
         const q2 = yc + (<usize>(ty * w + tx) << 4), rows2 = t + 2 < real ? min(4, h - ty * TILE) : 0, cols2 = w - tx * TILE;
         if (++tx == tw) { tx = 0; ty++; }
         const q3 = yc + (<usize>(ty * w + tx) << 4), rows3 = t + 3 < real ? min(4, h - ty * TILE) : 0, cols3 = w - tx * TILE;
-        outputRow(0, true, rowBytes, bias, epilogue, q0, q1, q2, q3, rows0, rows1, rows2, rows3, cols0, cols1, cols2, cols3,
+        let bad = outputRow(0, true, rowBytes, bias, epilogue, q0, q1, q2, q3, rows0, rows1, rows2, rows3, cols0, cols1, cols2, cols3,
           r00, r01, r02, r03, r10, r11, r12, r13, r20, r21, r22, r23, r30, r31, r32, r33, r40, r41, r42, r43, r50, r51, r52, r53);
-        outputRow(1, true, rowBytes, bias, epilogue, q0, q1, q2, q3, rows0, rows1, rows2, rows3, cols0, cols1, cols2, cols3,
-          r00, r01, r02, r03, r10, r11, r12, r13, r20, r21, r22, r23, r30, r31, r32, r33, r40, r41, r42, r43, r50, r51, r52, r53);
-        outputRow(2, true, rowBytes, bias, epilogue, q0, q1, q2, q3, rows0, rows1, rows2, rows3, cols0, cols1, cols2, cols3,
-          r00, r01, r02, r03, r10, r11, r12, r13, r20, r21, r22, r23, r30, r31, r32, r33, r40, r41, r42, r43, r50, r51, r52, r53);
-        outputRow(3, true, rowBytes, bias, epilogue, q0, q1, q2, q3, rows0, rows1, rows2, rows3, cols0, cols1, cols2, cols3,
-          r00, r01, r02, r03, r10, r11, r12, r13, r20, r21, r22, r23, r30, r31, r32, r33, r40, r41, r42, r43, r50, r51, r52, r53);
+        bad = v128.or(bad, outputRow(1, true, rowBytes, bias, epilogue, q0, q1, q2, q3, rows0, rows1, rows2, rows3, cols0, cols1, cols2, cols3,
+          r00, r01, r02, r03, r10, r11, r12, r13, r20, r21, r22, r23, r30, r31, r32, r33, r40, r41, r42, r43, r50, r51, r52, r53));
+        bad = v128.or(bad, outputRow(2, true, rowBytes, bias, epilogue, q0, q1, q2, q3, rows0, rows1, rows2, rows3, cols0, cols1, cols2, cols3,
+          r00, r01, r02, r03, r10, r11, r12, r13, r20, r21, r22, r23, r30, r31, r32, r33, r40, r41, r42, r43, r50, r51, r52, r53));
+        bad = v128.or(bad, outputRow(3, true, rowBytes, bias, epilogue, q0, q1, q2, q3, rows0, rows1, rows2, rows3, cols0, cols1, cols2, cols3,
+          r00, r01, r02, r03, r10, r11, r12, r13, r20, r21, r22, r23, r30, r31, r32, r33, r40, r41, r42, r43, r50, r51, r52, r53));
+        if (v128.any_true(bad)) recomputeGroup(p, x, img, co, g, h, w, yc);
       } else {
         // output row i of the group is image row py + d·(4ty + i), column j's pixels the four from 4pg + d·(4tx + j)
         const pg = phaseGroup(g, d, tw, 0), tx = phaseGroup(g, d, tw, 1), py = phaseGroup(g, d, tw, 2), ty = phaseGroup(g, d, tw, 3);
         const oy = py + d * TILE * ty, ox = (pg << 2) + d * TILE * tx, rows = oy < h ? min(4, (h - oy + d - 1) / d) : 0;
         const q0 = yc + (<usize>(oy * w + ox) << 2), step = <usize>d << 2;
+        let bad = f32x4.splat(0);
         for (let i = 0; i < TILE; i++) {
-          outputRow(i, false, rowBytes * <usize>d, bias, epilogue, q0, q0 + step, q0 + 2 * step, q0 + 3 * step, rows, rows, rows, rows, w - ox, w - ox - d, w - ox - 2 * d, w - ox - 3 * d,
-            r00, r01, r02, r03, r10, r11, r12, r13, r20, r21, r22, r23, r30, r31, r32, r33, r40, r41, r42, r43, r50, r51, r52, r53);
+          bad = v128.or(bad, outputRow(i, false, rowBytes * <usize>d, bias, epilogue, q0, q0 + step, q0 + 2 * step, q0 + 3 * step, rows, rows, rows, rows, w - ox, w - ox - d, w - ox - 2 * d, w - ox - 3 * d,
+            r00, r01, r02, r03, r10, r11, r12, r13, r20, r21, r22, r23, r30, r31, r32, r33, r40, r41, r42, r43, r50, r51, r52, r53));
         }
+        if (v128.any_true(bad)) recomputeGroup(p, x, img, co, g, h, w, yc);
       }
     }
   }

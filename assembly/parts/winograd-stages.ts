@@ -24,5 +24,5 @@ export function winogradStages(conv: usize, k: Call, n: i32, h: i32, w: i32, kin
 export function winogradRun(conv: usize, k: Call, kind: i32, x: usize, y: usize, h: i32, w: i32, slot: i32, begin: i32, end: i32): void {
   if (kind == STAGE_INPUT) winogradInput(conv, x, h, w, k.at(slot + V), begin, end);
   else if (kind == STAGE_PRODUCT) winogradProduct(conv, k.at(slot + V), k.at(slot + M), h, w, begin, end);
-  else winogradOutput(conv, k.at(slot + M), h, w, y, begin, end);
+  else winogradOutput(conv, k.at(slot + M), x, h, w, y, begin, end);
 }

@@ -5,7 +5,7 @@
 // unwritten, writes past the output or the scratch, and work items that depend on one another.
 
 import { CALL_C, CALL_EXTENTS, CALL_H, CALL_N, CALL_RESIDUAL, CALL_SCRATCH, CALL_SCRATCH_BYTES, CALL_STAGES, CALL_W, CALL_WORDS, CALL_X, CALL_Y } from "../../dist/constants.js";
-import { type Conv, convRecord, packConv, packedFloats, packedKey } from "../../dist/conv-params.js";
+import { type Conv, convRecord, exactWeightKey, packConv, packedFloats, packedKey } from "../../dist/conv-params.js";
 import { Heap } from "../../dist/memory.js";
 import { ParamRecord } from "../../dist/params.js";
 import { Arena, wasm } from "./wasm.js";
@@ -50,7 +50,8 @@ export function runStagedConv(c: Conv, inputs: ConvInputs, outDims: readonly num
     const raw = a.put(inputs.weight), packedLength = packedFloats(conv, false), packed = a.fresh(packedLength);
     packConv(wasm, conv, false, raw, packed);
     const packedUnwritten = a.unwritten(packed, packedLength).length;
-    const at: Record<string, number> = { [packedKey(conv, false)]: packed };
+    // the unpacked weights too, for the tiles Winograd finds NaN or ±Inf
+    const at: Record<string, number> = { [packedKey(conv, false)]: packed, [exactWeightKey(conv.weight)]: packedKey(conv, false) === conv.weight ? 0 : raw };
     if (inputs.bias) at.bias = a.put(inputs.bias);
     if (inputs.scale) { at.scale = a.put(inputs.scale); at.shift = a.put(inputs.shift!); }
     const record = new ParamRecord(heap, convRecord(conv, { ptr: (key) => at[key] ?? 0 }));
