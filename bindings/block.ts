@@ -321,6 +321,8 @@ export interface BlockFactory<O, B> {
   weightSpecs(options: O): WeightSpec[];
   /** The layouts it computes in ('nchw', and 'nhwc' where it has NHWC kernels). */
   readonly layouts: readonly Layout[];
+  /** The option names it accepts (besides `layout`). */
+  readonly optionKeys: readonly string[];
 }
 
 /**
@@ -349,5 +351,5 @@ export function blockFactory<O, G extends BlockConfig, B extends BlockBase<G>>(d
     }
     return new kind(def as BlockDef<never, G>, config, heap, pack, params) as B;
   };
-  return Object.assign(create, { blockName: def.name, inputs: def.inputs ?? 1, layouts: def.layouts ?? ["nchw"], weightSpecs: (options: O) => def.weights(parse(options)) });
+  return Object.assign(create, { blockName: def.name, inputs: def.inputs ?? 1, layouts: def.layouts ?? ["nchw"], optionKeys: def.optionKeys, weightSpecs: (options: O) => def.weights(parse(options)) });
 }
