@@ -15,6 +15,7 @@ export { f32_dense, f32_dense_grouped } from "./kernels/f32-dense";
 export { f32_gemm_nt, f32_gemm_pack_nt, f32_syrk_mirror, f32_syrk_nt } from "./kernels/f32-gemm";
 export { f32_conv1x1_o1_cw } from "./kernels/f32-conv1x1";
 export { f32_conv2d_pack } from "./kernels/f32-conv2d";
+export { f32_winograd_f43_pack } from "./kernels/f32-winograd-f43";
 export { f32_conv2d_nchw_plan, f32_conv2d_nchw_run } from "./kernels/f32-conv2d-nchw";
 export { f32_vsigmoid, f32_vhardsigmoid, f32_vrelu, f32_vsilu, f32_vhardswish } from "./kernels/f32-vunary";
 export { f32_vgate, f32_vactivation } from "./kernels/f32-vgate";

@@ -10,7 +10,7 @@
 
 import type { ExciteExports } from "./abi.js";
 import { CallRecord } from "./call.js";
-import { convRecord, exactWeightKey } from "./conv-params.js";
+import { type Conv, convRecord, exactWeightKey, packConv, packedFloats, packedKey, usesWinograd } from "./conv-params.js";
 import { EPILOGUE_NONE, EPILOGUE_RELU, POOL_AVG, POOL_LP, POOL_LSE, POOL_MAX } from "./constants.js";
 import { type Heap, MAX_FLOATS, sharedHeap, Workspace } from "./memory.js";
 import { ParamRecord } from "./params.js";
@@ -187,23 +187,23 @@ function convolve(fn: string, x: Float32Array, dims: readonly number[], params: 
   const [n, c, h, w] = d;
   const outLength = g.outDims[0] * g.outDims[1] * g.outDims[2] * g.outDims[3];
   const target = checkOutput(fn, out, outLength, `[${g.outDims.join(", ")}]`);
-  const kdim = (c / g.groups) * g.kh * g.kw;
   const inputs = [x, params.weight, ...(params.bias ? [params.bias] : [])];
+  const conv: Conv = {
+    cin: c, cout: g.o, kh: g.kh, kw: g.kw, stride: [g.sh, g.sw], padding: [g.ph, g.pw], dilation: [g.dh, g.dw], groups: g.groups,
+    epilogue: params.relu ? EPILOGUE_RELU : EPILOGUE_NONE, weight: "weight", bias: params.bias === undefined ? undefined : "bias", exactNonFinite: true,
+  };
   // a NaN or ±Inf weight: the exact pass (conv-params.ts) reads the unpacked weights, the copy in scratch
-  const finiteWeights = params.weight.every(Number.isFinite);
+  const exact = !params.weight.every(Number.isFinite);
   // scratch: the packed weights; the call's own scratch is the conv call record's
   return call(fn, inputs, outLength, target, (m, [xp, raw, bias], y, packed) => {
-    m.f32_conv2d_pack(raw, g.o, kdim, g.groups, packed);
-    const record = new ParamRecord(heap!, convRecord({
-      cin: c, cout: g.o, kh: g.kh, kw: g.kw, stride: [g.sh, g.sw], padding: [g.ph, g.pw], dilation: [g.dh, g.dw], groups: g.groups,
-      epilogue: params.relu ? EPILOGUE_RELU : EPILOGUE_NONE, weight: "weight", bias: bias === undefined ? undefined : "bias",
-    }, { ptr: (key) => (key === "weight" ? packed : key === "bias" ? bias : key === exactWeightKey("weight") && !finiteWeights ? raw : 0) }));
+    packConv(m, conv, exact, raw, packed);
+    const record = new ParamRecord(heap!, convRecord(conv, { ptr: (key) => (key === packedKey(conv, exact) ? packed : key === "bias" ? bias : key === exactWeightKey("weight") && (exact || usesWinograd(conv, exact)) ? raw : 0) }));
     try {
       convCall!.run(convCall!.plan(record.ptr, { x: xp, y, n, c, h, w }, `kernels.${fn}`, d));
     } finally {
       record.free();
     }
-  }, () => regionBytes(g.o * kdim));
+  }, () => regionBytes(packedFloats(conv, exact)));
 }
 
 /** A 1×1 convolution of x [N, C, H, W] by weight [O, C] (or [O, C, 1, 1]) plus bias [O] → [N, O, H, W]. */

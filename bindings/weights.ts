@@ -36,20 +36,24 @@ export function checkWeights(block: string, weights: unknown, specs: readonly We
   return out;
 }
 
-/** Weights copied into one allocation of the module's memory, each 16-byte aligned. */
+/**
+ * Weights copied into one allocation of the module's memory, each 16-byte aligned. A key of
+ * `sizes` gets that many floats instead, left for its owner to write (a weight transformed at
+ * create into another shape).
+ */
 export class WeightPack {
   private base: number;
   private readonly offsets = new Map<string, number>();
 
-  constructor(private readonly heap: Heap, weights: Weights) {
+  constructor(private readonly heap: Heap, weights: Weights, sizes: ReadonlyMap<string, number> = new Map()) {
     let floats = 0;
     for (const [key, w] of Object.entries(weights)) {
       this.offsets.set(key, floats);
-      floats += (w.length + 3) & ~3;
+      floats += ((sizes.get(key) ?? w.length) + 3) & ~3;
     }
     this.base = heap.allocFloats(floats);
     const mem = heap.f32;
-    for (const [key, w] of Object.entries(weights)) mem.set(w, (this.base >>> 2) + this.offsets.get(key)!);
+    for (const [key, w] of Object.entries(weights)) if (!sizes.has(key)) mem.set(w, (this.base >>> 2) + this.offsets.get(key)!);
   }
 
   /** Byte offset of `key`'s floats, or 0 (the kernels' "absent") when the pack does not hold it. */

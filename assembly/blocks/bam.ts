@@ -51,7 +51,7 @@ export function bam_plan(params: usize, call: usize): void {
   k.stage(MLP, n);
   convStagesPlan(p.reduce, k, n, h, w, REDUCE, REDUCE_STAGES);
   // the dilated convs share one geometry: one table and one packed copy serve them in turn
-  if (p.dilatedConvs > 0) convRegions(dilatedConv(p, 0), k, n, h, w, DILATED);
+  if (p.dilatedConvs > 0) convRegions(dilatedConv(p, 0), k, n, h, w, DILATED, dilatedConv(p, 1), p.dilatedConvs - 1);
   for (let i = 0; i < p.dilatedConvs; i++) convStages(dilatedConv(p, i), k, n, h, w, DILATED_STAGES | (i << 8));
   convStagesPlan(p.final, k, n, h, w, FINAL, FINAL_STAGES);
   k.stage(OUTPUT, n * p.c);

@@ -31,7 +31,7 @@ export function se_resblock_plan(params: usize, call: usize): void {
   k.region(T2, planes * <u64>h * <u64>w);
   k.region(GATE, planes);
   k.region(HIDDEN, <u64>n * <u64>g.r);
-  convRegions(p.conv1, k, n, h, w, CONV);
+  convRegions(p.conv1, k, n, h, w, CONV, p.conv2, 1);
   convStages(p.conv1, k, n, h, w, CONV1);
   convStages(p.conv2, k, n, h, w, CONV2);
   k.stage(POOL, n * g.c);

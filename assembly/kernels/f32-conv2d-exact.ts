@@ -1,6 +1,7 @@
 // f32-conv2d-exact: the output pixels of a convolution that the packed kernel (f32-conv2d.ts)
 // would not compute as PyTorch does, computed by a scalar pass that skips the taps outside the
-// image. The packed kernel is untouched and stays the only path for ordinary weights; this pass
+// image. The packed kernel is untouched and stays the path for ordinary weights (with Winograd,
+// which a conv on this pass never takes: bindings/conv-params.ts usesWinograd); this pass
 // runs only when the conv's record says so (`exact`, CONV_EXACT_*, set at create by
 // bindings/conv-params.ts):
 // - CONV_EXACT_BORDER, a weight is NaN or ±Inf: the packed kernel multiplies the zero padding by
@@ -34,8 +35,11 @@ export function convExactItems(c: usize, n: i32, h: i32, w: i32): i32 {
   return first < 0 || first + (k - 1) * d >= size;
 }
 
-/** One output pixel: Σ over the taps inside the image of w·x (x through the input transform), then bias, affine, epilogue. */
-function pixel(p: ConvParams, x: usize, img: i32, co: i32, oy: i32, ox: i32, h: i32, w: i32): f32 {
+/**
+ * One output pixel: Σ over the taps inside the image of w·x (x through the input transform), then
+ * bias, affine, epilogue. Also the Winograd output transform's fallback (f32-conv3x3-winograd.ts).
+ */
+export function exactPixel(p: ConvParams, x: usize, img: i32, co: i32, oy: i32, ox: i32, h: i32, w: i32): f32 {
   const cinG = p.cin / p.groups, g = co / (p.cout / p.groups);
   let acc: f32 = 0;
   let wk = p.exactWeights + (<usize>(co * cinG * p.kh * p.kw) << 2);
@@ -77,7 +81,7 @@ export function convExact(c: usize, x: usize, y: usize, h: i32, w: i32, begin: i
     const rowBorder = all || reachesPadding(oy, h, p.kh, p.sh, p.dh, p.ph);
     const row = y + (<usize>item * <usize>ow << 2);
     for (let ox = 0; ox < ow; ox++) {
-      if (rowBorder || reachesPadding(ox, w, p.kw, p.sw, p.dw, p.pw)) store<f32>(row + (<usize>ox << 2), pixel(p, x, img, co, oy, ox, h, w));
+      if (rowBorder || reachesPadding(ox, w, p.kw, p.sw, p.dw, p.pw)) store<f32>(row + (<usize>ox << 2), exactPixel(p, x, img, co, oy, ox, h, w));
     }
   }
 }

@@ -52,12 +52,16 @@ const CHUNK_WEIGHT_BYTES: i32 = 128 << 10;
  * relu(x·preScale[c] + preShift[c]) (zero padding applied after): a batch norm + ReLU in front.
  * Its input is channels [0, cin) of a tensor of xChannels ≥ cin channels per image (SK's paths
  * each read a slice of the input's channels). `exact` (CONV_EXACT_*), the unpacked weights and the
- * affine after the conv (0 = none) are the exact pass's (f32-conv2d-exact.ts).
+ * affine after the conv (0 = none) are the exact pass's (f32-conv2d-exact.ts). With winograd ≠ 0
+ * (a 3×3, stride 1 convolution with padding = dilation, never on the exact pass, chosen by
+ * bindings/conv-params.ts) the weights are f32_winograd_f43_pack's and the stages are those of
+ * f32-conv3x3-winograd.ts.
  */
 @unmanaged export class ConvParams {
   cin: i32; cout: i32; kh: i32; kw: i32; sh: i32; sw: i32; dh: i32; dw: i32; ph: i32; pw: i32;
   groups: i32; epilogue: i32; weights: usize; bias: usize; preScale: usize; preShift: usize; xChannels: i32;
   exact: i32; exactWeights: usize; postScale: usize; postShift: usize;
+  winograd: i32;
 }
 
 /** Output pixels per row segment of a pointwise convolution read in place (its planes are seen as rows of this many pixels). */
