@@ -53,6 +53,8 @@ export interface Results {
   readonly firstCreate?: FirstCreate;
   readonly budgetMs: number;
   readonly rounds: number;
+  /** The length the run aimed at (run.ts --minutes): cells got fewer rounds when behind. */
+  readonly minutes?: number;
   /** An engine's rounds in one cell stop after about this many ms (run.ts ENGINE_CELL_MS). */
   readonly engineCellMs?: number;
   /** The command line's filters (a partial run says so in RESULTS.md). */

@@ -5,12 +5,14 @@
 //
 //   node --import=tsx bench/run.ts [--quick] [--blocks=se,sse] [--shapes=S,M] [--layouts=nchw,nhwc]
 //        [--threads=1,2] [--engines=excite,ort-web-all] [--rounds=R] [--budget=MS]
-//        [--flavour=auto|simd] [--no-write]
+//        [--flavour=auto|simd] [--minutes=M] [--no-write]
 //
-// --quick: 2 rounds of 40 ms slices, shapes S and L, ORT at level 'all' only (a few minutes
-// fewer than half the full run). --threads=1 leaves out the two-thread engines. --no-write
-// prints the results instead of writing results.json, RESULTS.md and results.svg (a filtered run
-// never overwrites them unless --write is given).
+// --quick: 2 rounds of 40 ms slices, shapes S and L, ORT at level 'all' only, no slice measured
+// again when another job had the CPU: every engine on every block, for checking the pipeline.
+// --minutes (38; 15 with --quick): the run's length; a cell's rounds stop when it has used its
+// share of the time left (after one round), so a busy machine gets fewer rounds, not a longer run.
+// --threads=1 leaves out the two-thread engines. --no-write prints the results instead of writing
+// results.json, RESULTS.md and results.svg (a filtered run never overwrites them unless --write).
 //
 // --flavour=auto (the default) lets excite's loader pick its build by feature detection, with
 // V8's relaxed-SIMD flag turned on first where the runtime still has it behind a flag (Node 20):
@@ -43,6 +45,8 @@ const BUDGET_MS = Number(args.get("budget") ?? (QUICK ? 40 : 60));
 const ROUNDS = Number(args.get("rounds") ?? (QUICK ? 2 : 5));
 const SHAPE_FILTER = list("shapes") ?? (QUICK ? ["S", "L"] : undefined);
 const THREADS = (list("threads") ?? ["1", "2"]).map(Number);
+/** How long the run should take (--minutes): each cell's rounds stop when it has used its share of what is left (at least one round). */
+const MINUTES = Number(args.get("minutes") ?? (QUICK ? 15 : 38));
 
 interface Timed extends Engine {
   readonly threads: number;
@@ -76,9 +80,11 @@ const ENGINE_CELL_MS = QUICK ? 1500 : 4000;
 const PLAIN_JS_MAX_MACS = 1e9;
 /** A slice during which other jobs took more than this share of the machine's CPU is measured again… */
 const OTHERS_MAX = 0.1;
-/** …up to this many times. */
-const RETRIES = 3;
-let retried = 0;
+/** …up to this many times (never in --quick, which checks the pipeline rather than measures). */
+const RETRIES = QUICK ? 0 : 3;
+/** …while the slices measured again have taken less than this in all (a busy machine would otherwise stretch the run several times over). */
+const RETRY_BUDGET_MS = 6 * 60_000;
+let retried = 0, retriedMs = 0;
 
 function compare(ref: Float32Array, got: Float32Array): { maxAbs: number; ok: boolean } {
   if (got.length !== ref.length) return { maxAbs: Infinity, ok: false };
@@ -95,10 +101,11 @@ function compare(ref: Float32Array, got: Float32Array): { maxAbs: number; ok: bo
 async function timeSlice(runner: Runner, oneRunMs: number): Promise<number[]> {
   const o = sliceFor(oneRunMs, BUDGET_MS);
   for (let attempt = 0; ; attempt++) {
-    const done = othersShare(runner.pids?.() ?? []);
+    const done = othersShare(runner.pids?.() ?? []), t0 = performance.now();
     const samples = runner.timeSlice ? await runner.timeSlice(o) : await slice(runner.run, o);
     const others = done();
-    if (others === undefined || others <= OTHERS_MAX || attempt === RETRIES) return samples;
+    if (attempt > 0) retriedMs += performance.now() - t0;
+    if (others === undefined || others <= OTHERS_MAX || attempt === RETRIES || retriedMs > RETRY_BUDGET_MS) return samples;
     retried++;
   }
 }
@@ -113,11 +120,12 @@ function roundsFor(oneRunMs: number): number {
 /**
  * Median latency of each runner, in ms. The engines take turns for `ROUNDS` rounds (so that a
  * slow spell of this shared machine falls on all of them; a slow engine in the first rounds
- * only, roundsFor) and the median is over all samples.
+ * only, roundsFor; no round begins after `until`, a performance.now() time, but the first) and
+ * the median is over all samples.
  */
-async function time(runners: Map<string, Runner>, oneRunMs: Map<string, number>): Promise<Map<string, { median: number; samples: number }>> {
+async function time(runners: Map<string, Runner>, oneRunMs: Map<string, number>, until: number): Promise<Map<string, { median: number; samples: number }>> {
   const samples = new Map<string, number[]>([...runners.keys()].map((id) => [id, []]));
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < ROUNDS && (round === 0 || performance.now() < until); round++) {
     for (const [id, runner] of runners) {
       const once = oneRunMs.get(id)!;
       if (once > ONCE_MS) {
@@ -131,7 +139,8 @@ async function time(runners: Map<string, Runner>, oneRunMs: Map<string, number>)
   return new Map([...samples].map(([id, s]) => [id, { median: median(s), samples: s.length }]));
 }
 
-async function runCell(cell: Cell, macs: number): Promise<Record<string, EngineResult>> {
+/** Every engine on `cell`, timed in rounds that begin before `until` (a performance.now() time). */
+async function runCell(cell: Cell, macs: number, until: number): Promise<Record<string, EngineResult>> {
   const results: Record<string, EngineResult> = {};
   const runners = new Map<string, Runner>();
   const oneRunMs = new Map<string, number>();
@@ -168,7 +177,7 @@ async function runCell(cell: Cell, macs: number): Promise<Record<string, EngineR
       results[engine.id] = { error: String((err as Error).message ?? err).split("\n")[0] };
     }
   }
-  for (const [id, t] of await time(runners, oneRunMs)) Object.assign(results[id], { medianMs: t.median, samples: t.samples });
+  for (const [id, t] of await time(runners, oneRunMs, until)) Object.assign(results[id], { medianMs: t.median, samples: t.samples });
   for (const runner of runners.values()) await runner.dispose();
   return results;
 }
@@ -196,6 +205,11 @@ function cellOf(block: BenchBlock, shape: string, layout: excite.Layout): Cell {
 
 function macsOf(block: BenchBlock, shape: string): number {
   return (JSON.parse(readFileSync(modelFile.info(block.id, shape), "utf8")) as { macs: number }).macs;
+}
+
+/** A cell's share of the run, relative to others': a cell of 1M elements and no multiply-adds is about 1.5, the L cells of the residual blocks about 8 (a first round takes about so much longer). */
+function cellWeight(block: BenchBlock, shape: string): number {
+  return 1 + numel(SHAPES[shape]) / 2e6 + macsOf(block, shape) / 2e9;
 }
 
 function cpuInfo(): { model: string; mhz?: number } {
@@ -233,21 +247,20 @@ async function main(): Promise<void> {
   const firstCreate = partial ? undefined : await measureFirstCreate(flavourArg === "simd" ? "simd" : "auto");
 
   const cells: CellResult[] = [];
-  const started = performance.now();
-  for (const block of blocks) {
-    for (const shape of shapes) {
-      for (const layout of layouts.filter((l) => block.layouts.includes(l))) {
-        const t0 = performance.now();
-        const macs = macsOf(block, shape);
-        const cell = cellOf(block, shape, layout);
-        const results = await runCell(cell, macs);
-        const seconds = (performance.now() - t0) / 1000;
-        cells.push({ block: block.id, label: block.label, shape, layout, dims: [...cell.dims], inputs: block.inputs, macs, convBound: block.convBound, ...(block.dense ? { dense: true } : {}), seconds, results });
-        const line = Object.entries(results).map(([id, r]) => `${id} ${r.medianMs !== undefined ? r.medianMs.toFixed(3) : "✗"}`).join(", ");
-        console.log(`${block.id} ${shape} ${layout} (${seconds.toFixed(1)} s): ${line}`);
-        for (const [id, r] of Object.entries(results)) if (r.error) console.log(`  ${id}: ${r.error}`);
-      }
-    }
+  const started = performance.now(), deadline = started + MINUTES * 60_000;
+  const todo = blocks.flatMap((block) => shapes.flatMap((shape) => layouts.filter((l) => block.layouts.includes(l)).map((layout) => ({ block, shape, layout, weight: cellWeight(block, shape) }))));
+  let weightLeft = todo.reduce((a, t) => a + t.weight, 0);
+  for (const [i, { block, shape, layout, weight }] of todo.entries()) {
+    const t0 = performance.now();
+    const macs = macsOf(block, shape);
+    const cell = cellOf(block, shape, layout);
+    const results = await runCell(cell, macs, t0 + ((deadline - t0) * weight) / weightLeft);
+    weightLeft -= weight;
+    const seconds = (performance.now() - t0) / 1000;
+    cells.push({ block: block.id, label: block.label, shape, layout, dims: [...cell.dims], inputs: block.inputs, macs, convBound: block.convBound, ...(block.dense ? { dense: true } : {}), seconds, results });
+    const line = Object.entries(results).map(([id, r]) => `${id} ${r.medianMs !== undefined ? r.medianMs.toFixed(3) : "✗"}`).join(", ");
+    console.log(`${block.id} ${shape} ${layout} (${seconds.toFixed(1)} s; ${i + 1}/${todo.length}): ${line}`);
+    for (const [id, r] of Object.entries(results)) if (r.error) console.log(`  ${id}: ${r.error}`);
   }
   stopOrtWebChild();
 
@@ -266,6 +279,7 @@ async function main(): Promise<void> {
     firstCreate,
     budgetMs: BUDGET_MS,
     rounds: ROUNDS,
+    minutes: MINUTES,
     engineCellMs: ENGINE_CELL_MS,
     args: process.argv.slice(2),
     retriedSlices: retried,
