@@ -1,17 +1,19 @@
 // The chart of RESULTS.md as a standalone SVG: per cell, how many times faster excite's run()
-// is than each peer (log scale, left) and the zero-copy run's share of the limit (right).
+// is than each peer (log scale, left; on two threads against ORT-web on two) and the zero-copy
+// run's share of the limit (right).
 
-import { best, type CellResult, LIMIT_BLOCKS, limitShare, type Results, speedup } from "./metrics.js";
+import { type CellResult, limitShare, ms, ortNode1, ortWeb1, type Results, speedup } from "./metrics.js";
 
-const PEERS: { label: string; colour: string; time: (r: CellResult) => number | undefined }[] = [
-  { label: "ORT-web (faster level)", colour: "#1f77b4", time: (r) => best(r, "ort-web-all", "ort-web-ext") },
-  { label: "tfjs-wasm", colour: "#ff7f0e", time: (r) => r.results.tfjs?.medianMs },
-  { label: "ORT-node native (faster level)", colour: "#2ca02c", time: (r) => best(r, "ort-node-all", "ort-node-ext") },
-  { label: "plain JS", colour: "#9467bd", time: (r) => r.results.js?.medianMs },
+const PEERS: { label: string; colour: string; ratio: (r: CellResult) => number | undefined }[] = [
+  { label: "ORT-web (faster level)", colour: "#1f77b4", ratio: (r) => speedup(r, ortWeb1(r)) },
+  { label: "ORT-web, both on 2 threads", colour: "#17becf", ratio: (r) => speedup(r, ms(r, "ort-web-all-2t"), "excite-2t") },
+  { label: "tfjs-wasm", colour: "#ff7f0e", ratio: (r) => speedup(r, ms(r, "tfjs")) },
+  { label: "ORT-node native (faster level)", colour: "#2ca02c", ratio: (r) => speedup(r, ortNode1(r)) },
+  { label: "plain JS", colour: "#9467bd", ratio: (r) => speedup(r, ms(r, "js")) },
 ];
 
-const BAR = 5, GAP = 8, ROW = PEERS.length * BAR + GAP;
-const LEFT = 150, PLOT = 420, MID = 40, PLOT2 = 200, TOP = 70;
+const BAR = 4, GAP = 8, ROW = PEERS.length * BAR + GAP;
+const LEFT = 190, PLOT = 420, MID = 40, PLOT2 = 200, TOP = 88;
 const MIN_X = 1 / 8, MAX_X = 256;
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
@@ -27,13 +29,11 @@ export function chartSvg(res: Results): string {
   o.push(`<rect width="100%" height="100%" fill="white"/>`);
   o.push(`<text x="${LEFT}" y="16" font-size="13" font-weight="bold">excite run(): times faster than each peer (log scale)</text>`);
   o.push(`<text x="${x2}" y="16" font-size="13" font-weight="bold">io(): % of the limit</text>`);
-  let lx = LEFT;
-  for (const p of PEERS) {
-    o.push(`<rect x="${lx}" y="26" width="10" height="10" fill="${p.colour}"/><text x="${lx + 14}" y="35">${esc(p.label)}</text>`);
-    lx += 14 + p.label.length * 6.2 + 16;
-  }
-  o.push(`<text x="${LEFT}" y="52" fill="#555">${esc(`${res.date.slice(0, 10)}, Node ${res.node}, ${res.flavour}, 1 thread; ✕ = no time`)}</text>`);
-  // Axes and guides.
+  PEERS.forEach((p, i) => {
+    const lx = LEFT + (i % 3) * 200, ly = 26 + Math.floor(i / 3) * 16;
+    o.push(`<rect x="${lx}" y="${ly}" width="10" height="10" fill="${p.colour}"/><text x="${lx + 14}" y="${ly + 9}">${esc(p.label)}</text>`);
+  });
+  o.push(`<text x="${LEFT}" y="70" fill="#555">${esc(`${res.date.slice(0, 10)}, Node ${res.node}, ${res.flavour}; ✕ = no time`)}</text>`);
   const bottom = TOP + res.cells.length * ROW;
   for (let v = MIN_X; v <= MAX_X; v *= 2) {
     const x = logX(v);
@@ -41,7 +41,7 @@ export function chartSvg(res: Results): string {
     o.push(`<text x="${x}" y="${bottom + 14}" text-anchor="middle">${v < 1 ? `1/${1 / v}` : v}×</text>`);
   }
   o.push(`<line x1="${logX(4)}" y1="${TOP - 4}" x2="${logX(4)}" y2="${bottom}" stroke="#d62728" stroke-dasharray="4 3"/>`);
-  o.push(`<text x="${logX(4) + 3}" y="${TOP - 8}" fill="#d62728">4× target vs the web peers (3× on L)</text>`);
+  o.push(`<text x="${logX(4) + 3}" y="${TOP - 8}" fill="#d62728">4× (memory-bound blocks vs ORT-web; 3× on L)</text>`);
   for (const p of [0, 0.5, 1, 1.5]) {
     o.push(`<line x1="${pctX(p)}" y1="${TOP - 4}" x2="${pctX(p)}" y2="${bottom}" stroke="${p === 1 ? "#000" : "#e3e3e3"}"/>`);
     o.push(`<text x="${pctX(p)}" y="${bottom + 14}" text-anchor="middle">${p * 100}%</text>`);
@@ -51,19 +51,20 @@ export function chartSvg(res: Results): string {
   res.cells.forEach((r, row) => {
     const y = TOP + row * ROW;
     if (row > 0 && res.cells[row - 1].block !== r.block) o.push(`<line x1="4" y1="${y - GAP / 2}" x2="${width - 4}" y2="${y - GAP / 2}" stroke="#bbb"/>`);
-    o.push(`<text x="${LEFT - 6}" y="${y + (PEERS.length * BAR) / 2 + 4}" text-anchor="end">${esc(`${r.label} ${r.shape}`)}</text>`);
+    const name = `${r.label} ${r.shape}${r.layout === "nhwc" ? " NHWC" : ""}`;
+    o.push(`<text x="${LEFT - 6}" y="${y + (PEERS.length * BAR) / 2 + 4}" text-anchor="end">${esc(name)}</text>`);
     PEERS.forEach((p, i) => {
-      const s = speedup(r, p.time(r));
+      const s = p.ratio(r);
       const yy = y + i * BAR;
       // Bars start at 1×: rightwards where excite is faster, leftwards where the peer is.
       const one = logX(1), at = s === undefined ? one : logX(s);
-      if (s === undefined) o.push(`<text x="${one + 2}" y="${yy + BAR}" font-size="7" fill="${p.colour}">✕</text>`);
-      else o.push(`<rect x="${Math.min(one, at)}" y="${yy}" width="${Math.max(1, Math.abs(at - one))}" height="${BAR - 1}" fill="${p.colour}"><title>${esc(`${r.label} ${r.shape}: ${s.toFixed(2)}× faster than ${p.label}`)}</title></rect>`);
+      if (s === undefined) o.push(`<text x="${one + 2}" y="${yy + BAR}" font-size="6" fill="${p.colour}">✕</text>`);
+      else o.push(`<rect x="${Math.min(one, at)}" y="${yy}" width="${Math.max(1, Math.abs(at - one))}" height="${BAR - 1}" fill="${p.colour}"><title>${esc(`${name}: ${s.toFixed(2)}× faster than ${p.label}`)}</title></rect>`);
     });
-    // The limit is a target for the SE family and CBAM only; the others' bars are pale.
-    const l = limitShare(r), targeted = LIMIT_BLOCKS.includes(r.block);
-    const fill = !targeted ? "#ccc" : l !== undefined && l >= 0.6 ? "#555" : "#d62728";
-    if (l !== undefined) o.push(`<rect x="${x2}" y="${y + BAR}" width="${pctX(l) - x2}" height="${2 * BAR}" fill="${fill}"><title>${esc(`${r.label} ${r.shape}: ${Math.round(l * 100)}% of the limit`)}</title></rect>`);
+    // The limit is a target of the memory-bound blocks only; the conv-bound ones' bars are pale.
+    const l = limitShare(r);
+    const fill = r.convBound ? "#ccc" : l !== undefined && l >= 0.6 ? "#555" : "#d62728";
+    if (l !== undefined) o.push(`<rect x="${x2}" y="${y + BAR}" width="${pctX(l) - x2}" height="${2 * BAR}" fill="${fill}"><title>${esc(`${name}: ${Math.round(l * 100)}% of the limit`)}</title></rect>`);
   });
   o.push(`</svg>`);
   return o.join("\n") + "\n";

@@ -3,10 +3,11 @@
 //    never installs them. ONNXRUNTIME_NODE_INSTALL=skip: onnxruntime-node's install script
 //    would otherwise try to download GPU binaries (its CPU binary ships in the package);
 //  - the limit probe, bench/assembly/limit.ts → bench/build/limit.wasm;
+//  - the table of blocks and options, from excite's registry (bench/table.ts) → bench/models/blocks.json;
 //  - the models, bench/export_models.py (PyTorch: /usr/bin/python3 with torch) → bench/models/.
 
 import { execFileSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const bench = fileURLToPath(new URL(".", import.meta.url));
@@ -25,7 +26,10 @@ if (newer(`${bench}assembly/limit.ts`, `${bench}build/limit.wasm`)) {
   run("npx", ["asc", "--config", "bench/asconfig.json"], root);
 }
 
-// export_models.py writes only the files that are missing.
+mkdirSync(`${bench}models`, { recursive: true });
+run(process.execPath, ["--import=tsx", `${bench}table.ts`, `${bench}models/blocks.json`], root);
+
+// export_models.py writes only the files that are missing or were made with other options.
 try {
   run("/usr/bin/python3", [`${bench}export_models.py`], root);
 } catch (err) {

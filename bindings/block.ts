@@ -4,7 +4,7 @@
 // block's stages in the module (call.ts) and runs them.
 
 import type { ExciteExports, StagedEntry } from "./abi.js";
-import { CallRecord } from "./call.js";
+import { CallRecord, type Operands } from "./call.js";
 import type { Conv } from "./conv-params.js";
 import { packWeights } from "./conv-params.js";
 import { LAYOUT_NCHW, LAYOUT_NHWC } from "./constants.js";
@@ -81,6 +81,8 @@ export abstract class BlockBase<G extends BlockConfig = BlockConfig> {
   private readonly staging: Workspace;
   private readonly call: CallRecord;
   private readonly ios = new Set<BlockIO>();
+  /** What run()'s current plan was made for (its operands); the call record keeps it while no other call replans it. */
+  private readonly runPlan = { operands: "" };
 
   /** @internal Blocks are made by their `createX` (blockFactory). */
   constructor(
@@ -152,16 +154,34 @@ export abstract class BlockBase<G extends BlockConfig = BlockConfig> {
     const ownOut = !(this.def.inPlace?.(this.config) ?? true) || inPerImage !== outPerImage;
     const base = this.staging.reserve(inBytes * inputs.length + (ownOut ? regionBytes(perChunk * outPerImage) : 0));
     const x = base, residual = inputs.length > 1 ? base + inBytes : 0, y = ownOut ? base + inBytes * inputs.length : base;
-    this.call.plan(this.params.ptr, { x, residual, y, n: perChunk, c: s.c, h: s.h, w: s.w }, this.name, d); // memory grows here if it must, before any copy
+    const operands = (k: number): Operands => ({ x, residual, y, n: k, c: s.c, h: s.h, w: s.w });
+    this.planRun(operands(perChunk), d); // memory grows here if it must, before any copy
     for (let n = 0; n < s.n; n += perChunk) {
       const k = Math.min(perChunk, s.n - n);
       const heap = this.heap.f32;
       sources.forEach((src, i) => heap.set(src().subarray(n * inPerImage, (n + k) * inPerImage), (base + i * inBytes) >>> 2));
-      this.call.run(this.call.plan(this.params.ptr, { x, residual, y, n: k, c: s.c, h: s.h, w: s.w }, this.name, d));
+      this.call.run(this.planRun(operands(k), d));
       result().set(this.heap.f32.subarray(y >>> 2, (y >>> 2) + k * outPerImage), n * outPerImage);
     }
     if (apart) target.set(result());
     return apart ? target : result();
+  }
+
+  /**
+   * The call record planned on `o` (returns its stage count). A plan is a function of the block's
+   * parameters and the operands alone, so run() plans only when they differ from its last plan's
+   * or another call (an io, a run on other dims) has replanned the record since: repeated calls on
+   * one shape, and the full chunks of a batch, plan once (a plan costs a few microseconds, a
+   * fraction of a copy of a small tensor).
+   */
+  private planRun(o: Operands, d: Dims): number {
+    const operands = `${o.x},${o.residual},${o.y},${o.n},${o.c},${o.h},${o.w}`;
+    const planned = this.runPlan.operands === operands ? this.call.plannedFor(this.runPlan) : undefined;
+    if (planned !== undefined) return planned;
+    this.runPlan.operands = ""; // (a plan that throws is no plan to reuse)
+    const stages = this.call.plan(this.params.ptr, o, this.name, d, this.runPlan);
+    this.runPlan.operands = operands;
+    return stages;
   }
 
   /**

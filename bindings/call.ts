@@ -29,8 +29,8 @@ export class CallRecord {
   /** Who the current plan is for (an io keeps its plan while no other call replans the record). */
   private owner: unknown = undefined;
   private stages = 0;
-  /** Whether the planned call is large enough to split over threads. */
-  private parallel = false;
+  /** The planned call's input floats (whether it is large enough to split over threads is asked at each run: setThreads may change the threshold between a plan and its runs). */
+  private floats = 0;
 
   constructor(private readonly heap: Heap, private readonly entry: StagedEntry) {
     this.ptr = heap.allocFloats(CALL_WORDS);
@@ -45,7 +45,7 @@ export class CallRecord {
   plan(params: number, o: Operands, what: string, dims: readonly number[], owner?: unknown): number {
     this.owner = owner;
     this.params = params;
-    this.parallel = parallelFor(o.n * o.c * o.h * o.w);
+    this.floats = o.n * o.c * o.h * o.w;
     const m = this.heap.i32, at = this.ptr >>> 2;
     m[at + CALL_X] = o.x;
     m[at + CALL_RESIDUAL] = o.residual ?? 0;
@@ -73,10 +73,10 @@ export class CallRecord {
   /** Runs every stage of the last plan, each over all its items (split over the threads, threads.ts, when the call is large). */
   run(stages: number): void {
     const { run } = this.entry;
-    const at = (this.ptr >>> 2) + CALL_EXTENTS;
+    const at = (this.ptr >>> 2) + CALL_EXTENTS, parallel = parallelFor(this.floats);
     for (let s = 0; s < stages; s++) {
       const items = this.heap.i32[at + s];
-      if (items > 0) runStage(run, this.params, this.ptr, s, items, this.parallel);
+      if (items > 0) runStage(run, this.params, this.ptr, s, items, parallel);
     }
   }
 

@@ -32,7 +32,7 @@ const STAGE = WORKER_STAGE, BEGIN = WORKER_BEGIN, END = WORKER_END, FAILED = WOR
 /**
  * By default a call whose input has fewer floats than this runs on the calling thread alone:
  * waking workers (tens of microseconds each way) costs more than it saves on small tensors
- * (bench/threads.ts measures the crossing point; README, "Threads").
+ * (bench/threads-threshold.ts measures the crossing point; README, "Threads").
  */
 export const MIN_PARALLEL_FLOATS = 1 << 19;
 

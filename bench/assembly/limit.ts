@@ -1,7 +1,8 @@
-// The "limit" of the benchmark: the least memory traffic an attention block can have. The SE
-// family must read its input twice (a global pool, then the recalibration) and write its
-// output once; CBAM reads it three times. These loops do exactly that traffic with the
-// cheapest arithmetic that keeps every load alive, at the same SIMD width as excite.
+// The "limit" of the benchmark: the least memory traffic an attention block can have. A block
+// that reads its input k times (the registry's `reads`: the SE family twice, a global pool then
+// the recalibration; CBAM three times) and writes its output once cannot be faster than a loop
+// that does exactly that traffic with the cheapest arithmetic that keeps every load alive, at
+// the same SIMD width as excite. Two-input blocks (AFF, iAFF) read both inputs k times.
 
 /** Bump allocation over the probe's memory (it never frees): returns a 16-byte aligned offset. */
 export function alloc(bytes: usize): usize {
@@ -23,19 +24,17 @@ export function alloc(bytes: usize): usize {
   return f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3));
 }
 
-/** y = x·f: one more read of x and the one write of y. */
-@inline function scale(x: usize, y: usize, n: i32, f: v128): void {
-  const end = x + (<usize>n << 2);
-  for (; x < end; x += 16, y += 16) v128.store(y, f32x4.mul(v128.load(x), f));
-}
-
-/** Reads x twice and writes y once (SE, cSE, sSE, scSE). */
-export function read2write1(x: usize, y: usize, n: i32): void {
-  scale(x, y, n, sum(x, n));
-}
-
-/** Reads x three times and writes y once (CBAM). */
-export function read3write1(x: usize, y: usize, n: i32): void {
-  const s = sum(x, n);
-  scale(x, y, n, f32x4.add(s, sum(x, n)));
+/**
+ * `inputs` tensors of n floats each, one after another from x, read `reads` times and y (n floats)
+ * written once: reads − 1 summing passes over every input, then y = f·Σ_i x_i.
+ */
+export function limit(x: usize, inputs: i32, y: usize, n: i32, reads: i32): void {
+  let f = f32x4.splat(1);
+  for (let r = 1; r < reads; r++) f = f32x4.add(f, sum(x, inputs * n));
+  const bytes = <usize>n << 2, end = y + bytes;
+  if (inputs == 1) {
+    for (; y < end; x += 16, y += 16) v128.store(y, f32x4.mul(v128.load(x), f));
+  } else {
+    for (; y < end; x += 16, y += 16) v128.store(y, f32x4.mul(f32x4.add(v128.load(x), v128.load(x + bytes)), f));
+  }
 }

@@ -1,7 +1,8 @@
 // The blocks as plain JavaScript loops over Float32Arrays: what a user writes without a library.
 // Straightforward code (no unrolling or blocking), written once per block.
 
-import type { BlockSpec, Cell, Dims, Engine, Runner, Weights } from "../cell.js";
+import type { Weights } from "../../dist/index.js";
+import type { Cell, Dims, Engine, Runner } from "../table.js";
 
 type Options = Record<string, unknown>;
 type Kernel = (x: Float32Array, d: Dims, y: Float32Array) => void;
@@ -284,12 +285,13 @@ BUILDERS.cse = BUILDERS.se;
 export const plainJs: Engine = {
   id: "js",
   label: "plain JS",
-  supports: (b: BlockSpec) => b.id in BUILDERS,
+  // NCHW only: the loops are written for PyTorch's layout
+  supports: (cell: Cell) => cell.layout === "nchw" && cell.block.id in BUILDERS,
   async prepare(cell: Cell): Promise<Runner> {
-    const kernel = BUILDERS[cell.block.id](cell.weights, cell.block.options);
-    const y = new Float32Array(cell.x.length);
+    const kernel = BUILDERS[cell.block.id](cell.weights, cell.options);
+    const x = cell.inputs[0], y = new Float32Array(x.length);
     return {
-      run: () => kernel(cell.x, cell.dims, y),
+      run: () => kernel(x, cell.dims, y),
       output: () => y,
       dispose: () => {},
     };

@@ -1,12 +1,12 @@
 // TensorFlow.js (tfjs-core with the WebAssembly backend, one thread): each block composed from
-// tf ops, as a user of tfjs would write it, on the same NCHW input and weights. The wasm
-// backend's convolutions are channels-last only, so the k×k convolutions run in NHWC (the
-// residual blocks transpose their input and output; CBAM and BAM only their small maps), with
-// batch norm folded into the convolution before it, as tf.fused.conv2d invites.
+// tf ops, as a user of tfjs would write it, on the same input and weights, in the cell's layout:
+// NHWC is tfjs's own; on NCHW data the wasm backend's convolutions (channels-last only) run in
+// NHWC (the residual blocks transpose their input and output; CBAM and BAM only their small
+// maps). Batch norms are folded into the convolution before them, as tf.fused.conv2d invites.
 
 import * as tf from "@tensorflow/tfjs-core";
 import { setThreadsCount } from "@tensorflow/tfjs-backend-wasm";
-import type { BlockSpec, Cell, Engine, Runner } from "../cell.js";
+import type { Cell, Engine, Runner } from "../table.js";
 
 type T = tf.Tensor;
 type Options = Record<string, unknown>;
@@ -20,8 +20,17 @@ interface Ctx {
   /** A tensor from floats computed at build time. */
   t(values: Float32Array, shape: number[]): T;
 }
-/** A block as a function of its NCHW input; its weights become tensors once, at build time. */
-type Builder = (ctx: Ctx, o: Options, channels: number) => (x: tf.Tensor4D) => T;
+/** A block as a function of its input (NHWC when `nhwc`, else NCHW); its weights become tensors once, at build time. */
+type Builder = (ctx: Ctx, o: Options, channels: number, nhwc: boolean) => (x: tf.Tensor4D) => T;
+
+/** x in NHWC: as it is, or transposed from NCHW. */
+const toNhwc = (x: tf.Tensor4D, nhwc: boolean): tf.Tensor4D => (nhwc ? x : tf.transpose(x, [0, 2, 3, 1]));
+/** An NHWC y in the input's layout. */
+const fromNhwc = (y: T, nhwc: boolean): T => (nhwc ? y : tf.transpose(y, [0, 3, 1, 2]));
+/** The axes of H and W. */
+const spatialAxes = (nhwc: boolean): number[] => (nhwc ? [1, 2] : [2, 3]);
+/** s [N, C] shaped to broadcast over x [N, C, H, W] or [N, H, W, C]. */
+const perChannel = (s: T, n: number, c: number, nhwc: boolean): T => tf.reshape(s, nhwc ? [n, 1, 1, c] : [n, c, 1, 1]);
 
 const BN_EPS = 1e-5;
 
@@ -68,8 +77,8 @@ function filter(ctx: Ctx, key: string, o: number, i: number, scale?: Float32Arra
   return ctx.t(out, [k, k, i, o]);
 }
 
-/** s [N, C] = gate(fc2(act(fc1(GAP(x))))) of an NCHW x (SE), weights under `prefix`. */
-function channelGate(ctx: Ctx, o: Options, c: number, prefix: string, axes = [2, 3]): (x: T) => T {
+/** s [N, C] = gate(fc2(act(fc1(GAP(x))))) (SE), GAP over `axes`, weights under `prefix`. */
+function channelGate(ctx: Ctx, o: Options, c: number, prefix: string, axes: number[]): (x: T) => T {
   const w1 = ctx.w(`${prefix}fc1.weight`, [-1, c])!, r = w1.shape[0];
   const b1 = ctx.w(`${prefix}fc1.bias`, [r]);
   const w2 = ctx.w(`${prefix}fc2.weight`, [c, r])!, b2 = ctx.w(`${prefix}fc2.bias`, [c]);
@@ -79,10 +88,17 @@ function channelGate(ctx: Ctx, o: Options, c: number, prefix: string, axes = [2,
   };
 }
 
-/** q [N, 1, H, W] = gate(conv1x1_{C→1}(x)) as a batched matmul over the NCHW planes. */
-function spatialGate(ctx: Ctx, o: Options, c: number, prefix: string): (x: tf.Tensor4D) => T {
-  const wc = ctx.w(`${prefix}conv.weight`, [1, 1, c])!, b = ctx.w(`${prefix}conv.bias`, [1]);
+/**
+ * q = gate(conv1x1_{C→1}(x)), [N, 1, H, W] (a batched matmul over the NCHW planes) or
+ * [N, H, W, 1] (a matmul of the NHWC pixels).
+ */
+function spatialGate(ctx: Ctx, o: Options, c: number, prefix: string, nhwc: boolean): (x: tf.Tensor4D) => T {
+  const wc = ctx.w(`${prefix}conv.weight`, nhwc ? [c, 1] : [1, 1, c])!, b = ctx.w(`${prefix}conv.bias`, [1]);
   return (x) => {
+    if (nhwc) {
+      const [n, h, wd] = x.shape;
+      return tf.reshape(gate(addBias(tf.matMul(tf.reshape(x, [n * h * wd, c]), wc), b), o), [n, h, wd, 1]);
+    }
     const [n, , h, wd] = x.shape;
     const q = tf.matMul(tf.broadcastTo(wc, [n, 1, c]), tf.reshape(x, [n, c, h * wd]));
     return tf.reshape(gate(addBias(q, b), o), [n, 1, h, wd]);
@@ -99,7 +115,7 @@ const GLOBAL_POOLS: Record<string, (x: T, axes: number[]) => T> = {
 /** CBAM on x, NCHW (channelAxis 1) or NHWC (3): x1 = x·σ(Σ_p MLP(p(x))), y = x1·σ(bn(conv_k([max, mean] over C))). */
 function cbam(ctx: Ctx, o: Options, c: number, prefix: string, channelAxis: 1 | 3): (x: tf.Tensor4D) => T {
   const pools = (o.pools as string[] | undefined) ?? ["avg", "max"];
-  const spatialAxes = channelAxis === 1 ? [2, 3] : [1, 2];
+  const axes = spatialAxes(channelAxis === 3);
   const w1 = ctx.w(`${prefix}channel.fc1.weight`, [-1, c])!, r = w1.shape[0];
   const b1 = ctx.w(`${prefix}channel.fc1.bias`, [r]);
   const w2 = ctx.w(`${prefix}channel.fc2.weight`, [c, r])!, b2 = ctx.w(`${prefix}channel.fc2.bias`, [c]);
@@ -111,7 +127,7 @@ function cbam(ctx: Ctx, o: Options, c: number, prefix: string, channelAxis: 1 | 
     const n = x.shape[0];
     let att: T | undefined;
     for (const p of pools) {
-      const m = addBias(tf.matMul(tf.relu(addBias(tf.matMul(GLOBAL_POOLS[p](x, spatialAxes), w1, false, true), b1)), w2, false, true), b2);
+      const m = addBias(tf.matMul(tf.relu(addBias(tf.matMul(GLOBAL_POOLS[p](x, axes), w1, false, true), b1)), w2, false, true), b2);
       att = att ? tf.add(att, m) : m;
     }
     const ca = tf.sigmoid(att!);
@@ -126,33 +142,36 @@ function cbam(ctx: Ctx, o: Options, c: number, prefix: string, channelAxis: 1 | 
 }
 
 const BUILDERS: Record<string, Builder> = {
-  se: (ctx, o, c) => {
-    const s = channelGate(ctx, o, c, "");
-    return (x) => tf.mul(x, tf.reshape(s(x), [x.shape[0], c, 1, 1]));
+  se: (ctx, o, c, nhwc) => {
+    const s = channelGate(ctx, o, c, "", spatialAxes(nhwc));
+    return (x) => tf.mul(x, perChannel(s(x), x.shape[0], c, nhwc));
   },
-  sse: (ctx, o, c) => {
-    const q = spatialGate(ctx, o, c, "");
+  sse: (ctx, o, c, nhwc) => {
+    const q = spatialGate(ctx, o, c, "", nhwc);
     return (x) => tf.mul(x, q(x));
   },
-  scse: (ctx, o, c) => {
-    const s = channelGate(ctx, o, c, "cse."), q = spatialGate(ctx, o, c, "sse.");
+  scse: (ctx, o, c, nhwc) => {
+    const s = channelGate(ctx, o, c, "cse.", spatialAxes(nhwc)), q = spatialGate(ctx, o, c, "sse.", nhwc);
     return (x) => {
-      const a = tf.mul(x, tf.reshape(s(x), [x.shape[0], c, 1, 1])), b = tf.mul(x, q(x));
+      const a = tf.mul(x, perChannel(s(x), x.shape[0], c, nhwc)), b = tf.mul(x, q(x));
       return o.combine === "max" ? tf.maximum(a, b) : tf.add(a, b);
     };
   },
-  cbam: (ctx, o, c) => cbam(ctx, o, c, "", 1),
-  bam: (ctx, o, c) => {
+  cbam: (ctx, o, c, nhwc) => cbam(ctx, o, c, "", nhwc ? 3 : 1),
+  bam: (ctx, o, c, nhwc) => {
     // Channel: fc2(relu(bn(fc1(GAP(x))))), bn folded into fc1.
     const fc1 = ctx.raw("channel.fc1.weight")!, r = fc1.length / c;
     const cbn = bnAffine(ctx, "channel.bn");
     const w1 = ctx.t(fc1.map((v, i) => v * cbn.scale[Math.floor(i / c)]), [r, c]);
     const b1 = ctx.t(ctx.raw("channel.fc1.bias")!.map((v, i) => v * cbn.scale[i] + cbn.shift[i]), [r]);
     const w2 = ctx.w("channel.fc2.weight", [c, r])!, b2 = ctx.w("channel.fc2.bias", [c])!;
-    // Spatial: 1×1 reduce (+ bn) as a matmul over the NCHW planes, then NHWC dilated 3×3 convs (+ bn), then a 1×1 to one map.
+    // Spatial: 1×1 reduce (+ bn) as a matmul (over the NCHW planes, or of the NHWC pixels), then
+    // NHWC dilated 3×3 convs (+ bn), then a 1×1 to one map.
     const rbn = bnAffine(ctx, "spatial.reduce_bn");
-    const reduce = ctx.t(ctx.raw("spatial.reduce.weight")!.map((v, i) => v * rbn.scale[Math.floor(i / c)]), [1, r, c]);
-    const reduceBias = ctx.t(ctx.raw("spatial.reduce.bias")!.map((v, i) => v * rbn.scale[i] + rbn.shift[i]), [1, r, 1]);
+    const reduceW = ctx.raw("spatial.reduce.weight")!.map((v, i) => v * rbn.scale[Math.floor(i / c)]);
+    const reduce = ctx.t(reduceW, [1, r, c]), reduceT = ctx.t(reduceW, [r, c]);
+    const reduceB = ctx.raw("spatial.reduce.bias")!.map((v, i) => v * rbn.scale[i] + rbn.shift[i]);
+    const reduceBias = ctx.t(reduceB, [1, r, 1]), reduceBiasT = ctx.t(reduceB, [r]);
     const dilation = (o.dilation as number | undefined) ?? 4;
     const dilated: { f: T; b: T }[] = [];
     for (let i = 0; i < ((o.dilatedConvs as number | undefined) ?? 2); i++) {
@@ -162,17 +181,22 @@ const BUILDERS: Record<string, Builder> = {
     const final = ctx.w("spatial.final.weight", [r, 1])!, finalBias = ctx.w("spatial.final.bias", [1])!;
     const add = o.combine === "add";
     return (x) => {
-      const [n, , h, wd] = x.shape;
-      const mc = tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(tf.mean(x, [2, 3]), w1, false, true), b1)), w2, false, true), b2);
-      const t0 = tf.relu(tf.add(tf.matMul(tf.broadcastTo(reduce, [n, r, c]), tf.reshape(x, [n, c, h * wd])), reduceBias)); // [N, R, HW]
-      let t = tf.reshape(tf.transpose(t0, [0, 2, 1]), [n, h, wd, r]) as tf.Tensor4D;
+      const [n, h, wd] = nhwc ? x.shape : [x.shape[0], x.shape[2], x.shape[3]];
+      const mc = tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(tf.mean(x, spatialAxes(nhwc)), w1, false, true), b1)), w2, false, true), b2);
+      let t: tf.Tensor4D;
+      if (nhwc) {
+        t = tf.reshape(tf.relu(tf.add(tf.matMul(tf.reshape(x, [n * h * wd, c]), reduceT, false, true), reduceBiasT)), [n, h, wd, r]);
+      } else {
+        const t0 = tf.relu(tf.add(tf.matMul(tf.broadcastTo(reduce, [n, r, c]), tf.reshape(x, [n, c, h * wd])), reduceBias)); // [N, R, HW]
+        t = tf.reshape(tf.transpose(t0, [0, 2, 1]), [n, h, wd, r]);
+      }
       for (const d of dilated) t = tf.fused.conv2d({ x: t, filter: d.f as tf.Tensor4D, strides: 1, pad: "same", dilations: dilation, bias: d.b, activation: "relu" });
-      const ms = tf.reshape(tf.add(tf.matMul(tf.reshape(t, [n * h * wd, r]), final), finalBias), [n, 1, h, wd]);
-      const mc4 = tf.reshape(mc, [n, c, 1, 1]);
+      const ms = tf.reshape(tf.add(tf.matMul(tf.reshape(t, [n * h * wd, r]), final), finalBias), nhwc ? [n, h, wd, 1] : [n, 1, h, wd]);
+      const mc4 = perChannel(mc, n, c, nhwc);
       return tf.mul(tf.add(1, tf.sigmoid(add ? tf.add(mc4, ms) : tf.mul(mc4, ms))), x);
     };
   },
-  se_resblock: (ctx, o, c) => {
+  se_resblock: (ctx, o, c, nhwc) => {
     // NHWC inside: x + SE(conv2(relu(bn2(conv1(relu(bn1(x))))))), bn2 folded into conv1.
     const bn1 = bnAffine(ctx, "bn1"), bn2 = bnAffine(ctx, "bn2");
     const s1 = ctx.t(bn1.scale, [c]), h1 = ctx.t(bn1.shift, [c]);
@@ -180,26 +204,31 @@ const BUILDERS: Record<string, Builder> = {
     const f2 = filter(ctx, "conv2.weight", c, c);
     const gateOf = channelGate(ctx, { ...o, activation: "relu" }, c, "se.", [1, 2]);
     return (x) => {
-      const xh = tf.transpose(x, [0, 2, 3, 1]) as tf.Tensor4D;
+      const xh = toNhwc(x, nhwc);
       const a = tf.relu(tf.add(tf.mul(xh, s1), h1)) as tf.Tensor4D;
       const t = tf.fused.conv2d({ x: a, filter: f1 as tf.Tensor4D, strides: 1, pad: "same", bias: b1, activation: "relu" });
       const u = tf.conv2d(t, f2 as tf.Tensor4D, 1, "same");
       const y = tf.add(xh, tf.mul(u, tf.reshape(gateOf(u), [x.shape[0], 1, 1, c])));
-      return tf.transpose(y, [0, 3, 1, 2]);
+      return fromNhwc(y, nhwc);
     };
   },
-  cbam_basicblock: (ctx, o, c) => {
+  cbam_basicblock: (ctx, o, c, nhwc) => {
     // NHWC inside: relu(CBAM(bn2(conv2(relu(bn1(conv1(x)))))) + x), the bns folded into the convs.
     const bn1 = bnAffine(ctx, "bn1"), bn2 = bnAffine(ctx, "bn2");
     const f1 = filter(ctx, "conv1.weight", c, c, bn1.scale), b1 = ctx.t(bn1.shift, [c]);
     const f2 = filter(ctx, "conv2.weight", c, c, bn2.scale), b2 = ctx.t(bn2.shift, [c]);
     const attention = cbam(ctx, (o.cbam as Options | undefined) ?? {}, c, "cbam.", 3);
     return (x) => {
-      const xh = tf.transpose(x, [0, 2, 3, 1]) as tf.Tensor4D;
+      const xh = toNhwc(x, nhwc);
       const t = tf.fused.conv2d({ x: xh, filter: f1 as tf.Tensor4D, strides: 1, pad: "same", bias: b1, activation: "relu" });
       const u = tf.fused.conv2d({ x: t, filter: f2 as tf.Tensor4D, strides: 1, pad: "same", bias: b2 });
-      return tf.transpose(tf.relu(tf.add(attention(u), xh)), [0, 3, 1, 2]);
+      return fromNhwc(tf.relu(tf.add(attention(u), xh)), nhwc);
     };
+  },
+  // the dense 3×3 reference (table.ts DENSE_3X3)
+  conv3x3: (ctx, _o, c, nhwc) => {
+    const f = filter(ctx, "weight", c, c);
+    return (x) => fromNhwc(tf.conv2d(toNhwc(x, nhwc), f as tf.Tensor4D, 1, "same"), nhwc);
   },
 };
 BUILDERS.cse = BUILDERS.se;
@@ -207,7 +236,7 @@ BUILDERS.cse = BUILDERS.se;
 export const tfjsWasm: Engine = {
   id: "tfjs",
   label: "tfjs-wasm",
-  supports: (b: BlockSpec) => b.id in BUILDERS,
+  supports: (cell: Cell) => cell.block.id in BUILDERS,
   async prepare(cell: Cell): Promise<Runner> {
     await init();
     const made: T[] = [];
@@ -221,12 +250,13 @@ export const tfjsWasm: Engine = {
         return keep(tf.tensor(w, shape.map((d) => (d === -1 ? w.length / -shape.reduce((p, q) => p * q, 1) : d))));
       },
     };
-    const block = BUILDERS[cell.block.id](ctx, cell.block.options, cell.dims[1]);
+    const nhwc = cell.layout === "nhwc";
+    const block = BUILDERS[cell.block.id](ctx, cell.options, nhwc ? cell.dims[3] : cell.dims[1], nhwc);
     let last: Float32Array = new Float32Array(0);
     return {
       // The user's path: a tensor from the caller's Float32Array, the block, the data read back.
       run: () => {
-        const y = tf.tidy(() => block(tf.tensor4d(cell.x, cell.dims)));
+        const y = tf.tidy(() => block(tf.tensor4d(cell.inputs[0], cell.dims)));
         last = y.dataSync() as Float32Array;
         y.dispose();
       },
