@@ -1,6 +1,6 @@
 // `excite/embedded`: excite with its module inside the JavaScript, for bundlers that do not emit
 // the .wasm files a library points to (esbuild, Rollup) and pages that cannot serve them. It
-// carries the SIMD build as base64 (as hash-wasm does): 46 KB more JavaScript (16 KB gzipped),
+// carries the SIMD build as base64 (as hash-wasm does): 200 kB more JavaScript (65 kB gzipped),
 // decoded once at the first create, and the relaxed-SIMD build is never picked. Everything else
 // is excite's main entry; `loadModule(source)` still overrides.
 
