@@ -39,7 +39,8 @@ export function closeness(got: ArrayLike<number>, want: ArrayLike<number>, tol: 
       ratio = same ? 0 : Infinity;
     } else {
       err = Math.abs(a - e);
-      ratio = err / (tol.atol + tol.rtol * (tol.scale ? tol.scale[k] : Math.abs(e)));
+      // (an exact match is close under any tolerance, also a zero one: 0/0 is not)
+      ratio = err === 0 ? 0 : err / (tol.atol + tol.rtol * (tol.scale ? tol.scale[k] : Math.abs(e)));
     }
     if (err > maxAbs) maxAbs = err;
     if (at < 0 || ratio > worstRatio) { worstRatio = ratio; at = i; }
