@@ -7,7 +7,7 @@ export { f32_gpool_cw, f32_gavgmaxpool_cw, f32_gavgpool2_cw } from "./kernels/f3
 export { f32_gemm_cw } from "./kernels/f32-gemm-cw";
 export { f32_cpool_cw } from "./kernels/f32-cpool";
 export { f32_gmoments_cw } from "./kernels/f32-gmoments";
-export { f32_simam_stats_nwc } from "./kernels/f32-simam-stats-nhwc";
+export { f32_moments_nhwc } from "./kernels/f32-moments-nhwc";
 export { f32_dirpool_cw } from "./kernels/f32-dirpool";
 export { f32_dirpool_nwc } from "./kernels/f32-dirpool-nhwc";
 export { f32_conv1d } from "./kernels/f32-conv1d";
@@ -38,5 +38,4 @@ export { f32_dwconv3x3s2_cw } from "./kernels/f32-dwconv3x3s2-cw";
 export { f32_dwconv_nwc } from "./kernels/f32-dwconv-nhwc";
 export { f32_gemm_nhwc } from "./kernels/f32-gemm-nhwc";
 export { f32_gavgpool2_nhwc } from "./kernels/f32-gpool2-nhwc";
-export { f32_gnmoments_nhwc } from "./kernels/f32-gnmoments-nhwc";
 export { f32_vshuffle_gate_nhwc } from "./kernels/f32-vshuffle-nhwc";

@@ -1,15 +1,15 @@
 // The NHWC kernels behind MS-CAM, AFF, iAFF and shuffle attention against double-precision
 // references: f32_gemm_nhwc (pixel rows × weight panels, the 1×1 convs of the local branch) and
 // gemmPanels (its weights, packed at create), f32_gavgpool2_nhwc (GAP(x + residual) by chunks of
-// pixel rows), f32_gnmoments_nhwc (per-channel mean and variance over H·W, shuffle attention's
-// GroupNorm) and f32_vshuffle_gate_nhwc (shuffle attention's gates and channel shuffle inside a
-// pixel row), at sizes below, at and above their 4-lane, 16-channel, 4-row, 8-output and
-// 128-pixel-chunk tiles, outputs prefilled with the never-written sentinel and followed by a guard zone.
+// pixel rows) and f32_vshuffle_gate_nhwc (shuffle attention's gates and channel shuffle inside a
+// pixel row; its GroupNorm's moments: f32_moments_nhwc, tests/moments-nhwc.test.ts), at sizes
+// below, at and above their 4-lane, 16-channel, 4-row, 8-output and 128-pixel-chunk tiles, outputs
+// prefilled with the never-written sentinel and followed by a guard zone.
 
 import test from "ava";
 import { gemmPanels } from "../dist/parts/ms-cam.js";
 import { assertClose } from "./helpers/close.js";
-import { type Arena, type CheckedOutput, values, wasm, withCheckedArena } from "./helpers/wasm.js";
+import { type Arena, values, wasm, withCheckedArena } from "./helpers/wasm.js";
 
 // ---- f32_gemm_nhwc, gemmPanels ----
 
@@ -103,65 +103,6 @@ test("f32_gavgpool2_nhwc: mean[c] = mean over the pixels of x[p, c] + r[p, c], e
       });
     }
   }
-});
-
-// ---- f32_gnmoments_nhwc ----
-
-/** Runs f32_gnmoments_nhwc on x [hw][c]; returns [mean, variance] (both checked written, guards intact). */
-function momentsNhwc(a: Arena, outs: CheckedOutput[], x: Float32Array, hw: number, c: number, what: string): [Float32Array, Float32Array] {
-  const mean = a.fresh(c), variance = a.fresh(c);
-  wasm.f32_gnmoments_nhwc(a.put(x), hw, c, a.fresh(3 * Math.ceil(hw / 128) * c), mean, variance);
-  outs.push([mean, c, `mean ${what}`], [variance, c, `var ${what}`]);
-  return [a.read(mean, c), a.read(variance, c)];
-}
-
-test("f32_gnmoments_nhwc: per-channel mean and biased variance over the pixels, accurate where the mean dwarfs the spread", (t) => {
-  for (const hw of [...HW, 3136]) {
-    for (const c of C) {
-      for (const offset of [0, 1000]) {
-        withCheckedArena(t, (a, outs) => {
-          // channel 1 (when there is one) is offset + a spread of 0.001: a one-pass Σx²/n − mean² would
-          // lose every digit of its variance; the others are spread by 1 … 5
-          const x = values(hw * c, hw + c + offset).map((v, i) => (i % c === 1 ? offset + 0.001 * v : v * (1 + (i % 5))));
-          const what = `hw=${hw} c=${c} offset=${offset}`;
-          const [mean, variance] = momentsNhwc(a, outs, x, hw, c, what);
-          const want = Array.from({ length: c }, (_, ch) => {
-            let s = 0;
-            for (let p = 0; p < hw; p++) s += x[p * c + ch];
-            const mu = s / hw;
-            let q = 0;
-            for (let p = 0; p < hw; p++) q += (x[p * c + ch] - mu) ** 2;
-            return [mu, q / hw];
-          });
-          // within 1e-6 + 1.5e-7·|mean|: two and a half ulps of the offset channel's 1000
-          assertClose(t, mean, want.map((m) => m[0]), { atol: 1e-6, rtol: 1.5e-7 }, `mean ${what}`);
-          // relative to the variance itself (not to |mean|)
-          assertClose(t, variance, want.map((m) => m[1]), { atol: 1e-12, rtol: 1e-5 }, `var ${what}`);
-        });
-      }
-    }
-  }
-});
-
-test("f32_gnmoments_nhwc: one pixel gives variance 0; NaN and infinities give NaN in their channel only", (t) => {
-  for (const hw of [21, 130]) {
-    withCheckedArena(t, (a, outs) => {
-      const c = 19;
-      const x = values(hw * c, 9);
-      x[(hw - 1) * c + 1] = NaN; // channel 1, the last pixel (the last chunk)
-      x[3 * c + 17] = Infinity; // channel 17, the last vector's lanes
-      x[c + 4] = -Infinity; // channel 4, a 16-channel block
-      const [, variance] = momentsNhwc(a, outs, x, hw, c, `hw=${hw}`);
-      const v = Array.from(variance);
-      t.deepEqual(v.flatMap((u, ch) => (Number.isNaN(u) ? [ch] : [])), [1, 4, 17], `hw=${hw}: the NaN variances`);
-      t.true(v.every((u) => Number.isNaN(u) || (Number.isFinite(u) && u > 0)), `hw=${hw}: ${v}`);
-    });
-  }
-  withCheckedArena(t, (a, outs) => {
-    const [mean, variance] = momentsNhwc(a, outs, Float32Array.from([3.25, -7.5, 0.5]), 1, 3, "hw=1");
-    t.deepEqual(Array.from(mean), [3.25, -7.5, 0.5]);
-    t.deepEqual(Array.from(variance), [0, 0, 0]);
-  });
 });
 
 // ---- f32_vshuffle_gate_nhwc ----

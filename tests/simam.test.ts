@@ -1,14 +1,13 @@
 // SimAM's own options (channels optional: any C without it; eLambda; no weights), its accuracy on
 // planes whose mean is large against their spread, NaN and infinities as PyTorch, and its kernels
-// (f32_gmoments_cw, f32_vsimam_cw; in NHWC f32_simam_stats_nwc, f32_vsimam_nwc) against
-// double-precision references at sizes below, at and above their 4- and 16-float vectors and their
-// chunks (1024 floats of a plane; 128 pixel rows).
+// (f32_gmoments_cw, f32_vsimam_cw; in NHWC f32_vsimam_nwc, its statistics in
+// tests/moments-nhwc.test.ts) against double-precision references at sizes below, at and above
+// their 4- and 16-float vectors and their chunks (1024 floats of a plane).
 
 import test from "ava";
 import { createSimAM } from "../dist/index.js";
 import { err } from "./helpers/bad-input.js";
 import { assertClose, SPEC_TOLERANCE } from "./helpers/close.js";
-import { nchwToNhwc } from "./helpers/golden-layout.js";
 import { Arena, values, wasm, written } from "./helpers/wasm.js";
 
 const HW = [1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 31, 33, 1023, 1024, 1025, 2049, 3136];
@@ -141,6 +140,9 @@ test("NaN and infinities stay in their plane, as PyTorch's", async (t) => {
   t.true(y.subarray(0, 40).every(Number.isNaN), "planes 0 and 1: NaN everywhere (the mean or the variance is NaN)");
   assertClose(t, y.subarray(40), simamReference(x.subarray(40), 1, 20), SPEC_TOLERANCE, "plane 2");
   t.true(simam.run(new Float32Array(3).fill(2), [1, 3, 1, 1]).every(Number.isNaN), "H·W = 1: 0/0");
+  const nhwc = await createSimAM({ layout: "nhwc" } as never);
+  t.true(nhwc.run(Float32Array.from([2, -3, 0.5]), [1, 1, 1, 3]).every(Number.isNaN), "NHWC, H·W = 1: 0/0");
+  nhwc.dispose();
   const noLambda = await createSimAM({ eLambda: 0 });
   t.true(noLambda.run(new Float32Array(8).fill(2), [1, 2, 2, 2]).every(Number.isNaN), "a constant plane with eLambda 0: 0/0");
   simam.dispose();
@@ -161,55 +163,9 @@ test("bad options and weights name what was expected", async (t) => {
   await t.notThrowsAsync(createSimAM({}, {}));
 });
 
-// ---- NHWC: f32_simam_stats_nwc (chunks of 128 pixel rows, merged per image) and f32_vsimam_nwc ----
+// ---- NHWC: f32_vsimam_nwc (the statistics: f32_moments_nhwc, tests/moments-nhwc.test.ts) ----
 
-const NHWC_HW = [1, 2, 3, 5, 127, 128, 129, 256, 257, 3136];
 const NHWC_C = [1, 3, 4, 5, 15, 16, 17, 20, 33];
-
-test("f32_simam_stats_nwc: per-channel mean and inv = 1/(4·(M2/(H·W − 1) + λ)) of NHWC images, chunks below, at and above 128 pixels, C below, at and above 4 and 16", (t) => {
-  const n = 2, lambda = 1e-4;
-  for (const hw of NHWC_HW) {
-    for (const c of NHWC_C) {
-      for (const offset of [0, 1e3]) {
-        const a = new Arena();
-        try {
-          // planes in NCHW for the reference, the kernel reads them transposed
-          const planes = shifted(n * c * hw, hw * 40 + c, offset), x = nchwToNhwc(planes, [n, c, hw, 1]);
-          const chunks = Math.ceil(hw / 128), mean = a.fresh(n * c), inv = a.fresh(n * c);
-          wasm.f32_simam_stats_nwc(a.put(x), n, hw, c, lambda, a.fresh(n * chunks * 5 * c), mean, inv);
-          const what = `hw ${hw} c ${c} offset ${offset}`;
-          const gotMean = written(t, a, mean, n * c, `${what}: mean`), gotInv = written(t, a, inv, n * c, `${what}: inv`);
-          const want = moments(planes, n * c, hw);
-          for (let p = 0; p < n * c; p++) {
-            t.true(Math.abs(gotMean[p] - want.mean[p]) <= 2 ** -23 * Math.abs(want.mean[p]) + 1e-7, `${what}: mean[${p}] ${gotMean[p]}, expected ${want.mean[p]}`);
-            const wantInv = 1 / (4 * (want.m2[p] / (hw - 1) + lambda));
-            if (hw === 1) t.true(Number.isNaN(gotInv[p]), `${what}: H·W = 1 divides 0 by 0: NaN, got ${gotInv[p]}`);
-            else t.true(Math.abs(gotInv[p] - wantInv) <= 1e-5 * wantInv, `${what}: inv[${p}] ${gotInv[p]}, expected ${wantInv}`);
-          }
-        } finally {
-          a.free();
-        }
-      }
-    }
-  }
-});
-
-test("f32_simam_stats_nwc: a NaN or an infinity in a channel makes its inv NaN (as the official x − x.mean() does to its plane), the other channels finite", (t) => {
-  const a = new Arena();
-  try {
-    const n = 1, hw = 300, c = 6, planes = values(c * hw, 9);
-    planes[0 * hw + 200] = NaN; // channel 0, second chunk
-    planes[2 * hw + 5] = Infinity; // channel 2, first chunk
-    planes[3 * hw + 7] = Infinity; planes[3 * hw + 290] = -Infinity; // channel 3: +∞ and −∞ in different chunks
-    const mean = a.fresh(c), inv = a.fresh(c);
-    wasm.f32_simam_stats_nwc(a.put(nchwToNhwc(planes, [n, c, hw, 1])), n, hw, c, 1e-4, a.fresh(3 * 5 * c), mean, inv);
-    const gotMean = a.read(mean, c), gotInv = a.read(inv, c);
-    for (const ch of [0, 2, 3]) t.true(Number.isNaN(gotInv[ch]), `channel ${ch}: inv ${gotInv[ch]}, expected NaN`);
-    for (const ch of [1, 4, 5]) t.true(Number.isFinite(gotMean[ch]) && Number.isFinite(gotInv[ch]), `channel ${ch}: mean ${gotMean[ch]}, inv ${gotInv[ch]} finite`);
-  } finally {
-    a.free();
-  }
-});
 
 test("f32_vsimam_nwc: x·σ((x − mean[c])²·inv[c] + 1/2) per pixel row, C below, at and above 4 and 16, also in place", (t) => {
   for (const c of NHWC_C) {

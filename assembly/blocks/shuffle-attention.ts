@@ -8,7 +8,7 @@
 // mean, and for the spatial branch the variance, f32-gmoments.ts) and writes the output plane from
 // it while it is in cache. The shuffle is only which plane an item reads: x is read from memory
 // once (plus the statistics' re-reads of a plane from cache), y written once, no copy of the tensor.
-// NHWC: the statistics per channel over H·W as vectors along C (f32-gnmoments-nhwc.ts: items
+// NHWC: the statistics per channel over H·W as vectors along C (f32-moments-nhwc.ts: items
 // (image, chunk of pixel rows)), combined per image into a gate table; then the output pass over
 // pixel rows, the shuffle inside each row (f32-vshuffle-nhwc.ts): x read from memory twice, y once.
 // y must not alias x (an output channel is another channel's input): the bindings say so.
@@ -19,8 +19,8 @@ import { LAYOUT_NHWC } from "../../bindings/constants";
 import { Call } from "../call";
 import { planeMean } from "../kernels/f32-gpool";
 import { planeMoments } from "../kernels/f32-gmoments";
-import { momentsChunkNhwc, momentsCombineNhwc } from "../kernels/f32-gnmoments-nhwc";
 import { poolChunks, STAT_SUM, statCombineNhwc } from "../kernels/f32-gpool-nhwc";
+import { momentsChunkNhwc, momentsCombineNhwc } from "../kernels/f32-moments-nhwc";
 import { f32_vscale_channel_cw } from "../kernels/f32-vscale";
 import { f32_vshuffle_gate_nhwc, SHUFFLE_TABLE_ROWS } from "../kernels/f32-vshuffle-nhwc";
 import { storeLanes } from "../simd";
@@ -122,7 +122,12 @@ function runNhwc(p: ShuffleAttentionParams, k: Call, kind: i32, begin: i32, end:
   } else if (kind == COMBINE) {
     for (let img = begin; img < end; img++) {
       const part = <usize>(img * chunks) * rowBytes, mean = k.at(MEAN) + <usize>img * rowBytes, variance = k.at(VARIANCE) + <usize>img * rowBytes;
-      momentsCombineNhwc(k.at(SUMS) + part, k.at(DEVS) + part, k.at(SQS) + part, chunks, c, hw, mean, variance);
+      // GroupNorm's mean and biased variance M2 / (H·W), in f64 and rounded once
+      for (let ch = 0; ch < c; ch++) {
+        const v = momentsCombineNhwc(k.at(SUMS) + part, k.at(DEVS) + part, k.at(SQS) + part, c, hw, ch), at = <usize>ch << 2;
+        store<f32>(mean + at, <f32>f64x2.extract_lane(v, 0));
+        store<f32>(variance + at, <f32>(f64x2.extract_lane(v, 1) / <f64>hw));
+      }
       // the channel branch's GAP from the plain sums in chunk order (the moments' mean is GroupNorm's)
       const sum = k.at(SUM) + <usize>img * rowBytes;
       statCombineNhwc(STAT_SUM, k.at(SUMS) + part, chunks, c, sum);
