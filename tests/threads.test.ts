@@ -4,7 +4,8 @@
 
 import test from "ava";
 import { blocks, getThreads, moduleFlavour, setThreads, threadSupport } from "../dist/index.js";
-import { compareToGolden, goldenAsNhwc, goldenCases, readGolden, runGolden } from "./helpers/golden.js";
+import { compareToGolden, goldenAsNhwc, goldenCases, readGolden } from "./helpers/golden.js";
+import { firstBitDifference, outputsAtThreadCounts, THREAD_COUNTS, type ThreadCase } from "./helpers/thread-runs.js";
 
 const support = threadSupport();
 
@@ -23,27 +24,19 @@ test.serial("setThreads rejects what is not a positive integer", async (t) => {
 
 for (const { folder, create, layouts } of blocks) {
   test.serial(`${folder}: every golden, the same bytes at 1, 2 and 3 threads`, async (t) => {
-    let cases = 0;
-    for (const file of goldenCases(folder)) {
-      for (const layout of layouts) {
-        const nchw = readGolden(folder, file);
-        const g = layout === "nhwc" ? goldenAsNhwc(nchw) : nchw;
-        const block = await create(g.options as never, g.weights);
-        const outputs: Float32Array[] = [];
-        for (const n of [1, 2, 3]) {
-          await setThreads(n, { minFloats: 0 });
-          outputs.push(runGolden(block, g));
-        }
-        block.dispose();
-        const bits = outputs.map((y) => new Uint32Array(y.buffer, y.byteOffset, y.length));
-        const differs = (i: number) => bits[i].findIndex((v, k) => v !== bits[0][k]);
-        t.is(differs(1), -1, `${g.name}: 2 threads differ from 1 at element ${differs(1)}`);
-        t.is(differs(2), -1, `${g.name}: 3 threads differ from 1 at element ${differs(2)}`);
-        t.true(compareToGolden(g, outputs[2]).worstRatio <= 1, `${g.name}: within tolerance at 3 threads`);
-        cases++;
+    const cases: ThreadCase[] = goldenCases(folder).flatMap((file) => {
+      const nchw = readGolden(folder, file);
+      return layouts.map((layout) => ({ g: layout === "nhwc" ? goldenAsNhwc(nchw) : nchw, create: create as never }));
+    });
+    const outputs = await outputsAtThreadCounts(cases);
+    cases.forEach(({ g }, i) => {
+      for (const k of [1, 2]) {
+        const at = firstBitDifference(outputs[0][i], outputs[k][i]);
+        t.is(at, -1, `${g.name}: ${THREAD_COUNTS[k]} threads differ from 1 at element ${at}`);
       }
-    }
-    t.log(`${cases} goldens × layouts`);
+      t.true(compareToGolden(g, outputs[2][i]).worstRatio <= 1, `${g.name}: within tolerance at 3 threads`);
+    });
+    t.log(`${cases.length} goldens × layouts`);
   });
 }
 

@@ -6,7 +6,8 @@
 import test from "ava";
 import { blocks, setThreads } from "../dist/index.js";
 import { setWinogradPolicy } from "../dist/conv-params.js";
-import { compareToGolden, readGolden, runGolden } from "./helpers/golden.js";
+import { compareToGolden, readGolden } from "./helpers/golden.js";
+import { firstBitDifference, outputsAtThreadCounts, THREAD_COUNTS, type ThreadCase } from "./helpers/thread-runs.js";
 import { exactPassPoisons, finiteGoldens, WINOGRAD_BLOCKS } from "./helpers/winograd-goldens.js";
 
 test.before(async () => {
@@ -17,19 +18,12 @@ test.before(async () => {
 for (const folder of WINOGRAD_BLOCKS) {
   const { create } = blocks.find((b) => b.folder === folder)!;
   test.serial(`${folder}: every golden with Winograd, the same bytes at 1, 2 and 3 threads`, async (t) => {
-    for (const file of [...finiteGoldens(folder), ...exactPassPoisons(folder)]) {
-      const g = readGolden(folder, file);
-      const block = await create(g.options as never, g.weights);
-      const outputs: Uint32Array[] = [];
-      for (const n of [1, 2, 3]) {
-        await setThreads(n, { minFloats: 0 });
-        const y = runGolden(block, g);
-        outputs.push(new Uint32Array(y.buffer, y.byteOffset, y.length));
-        if (n === 3) t.true(compareToGolden(g, y).worstRatio <= 1, `${g.name}: within tolerance at 3 threads`);
-      }
-      block.dispose();
-      for (const k of [1, 2]) t.is(outputs[k].findIndex((v, i) => v !== outputs[0][i]), -1, `${g.name}: ${k + 1} threads differ from 1`);
-    }
+    const cases: ThreadCase[] = [...finiteGoldens(folder), ...exactPassPoisons(folder)].map((file) => ({ g: readGolden(folder, file), create: create as never }));
+    const outputs = await outputsAtThreadCounts(cases);
+    cases.forEach(({ g }, i) => {
+      t.true(compareToGolden(g, outputs[2][i]).worstRatio <= 1, `${g.name}: within tolerance at 3 threads`);
+      for (const k of [1, 2]) t.is(firstBitDifference(outputs[0][i], outputs[k][i]), -1, `${g.name}: ${THREAD_COUNTS[k]} threads differ from 1`);
+    });
   });
 }
 
