@@ -53,6 +53,11 @@ export function randomSplit(seed: number, cuts: number): Split {
   };
 }
 
+/** Each stage cut at the fractions `at` of its items (⌊f·items⌋), the pieces run last to first. */
+export function fractionSplit(at: readonly number[]): Split {
+  return { name: `cut at ${at.join(", ")}, run last to first`, pieces: (items) => cut(items, at.map((f) => Math.floor(f * items))).reverse() };
+}
+
 /** Runs stages of `extents` items of the call record at `call` through `entry`, each cut as `split` cuts it. */
 function runPieces(entry: StagedEntry, params: number, call: number, extents: readonly number[], split: Split): void {
   extents.forEach((items, stage) => {
