@@ -5,8 +5,8 @@
 // and 16-pixel tiles, heights around the 4-row bands, dilation 1 and 2, stride 2, pointwise
 // planes longer than a 1024-pixel segment, and an input read from a slice of a wider tensor
 // (xChannels). helpers/conv-check.ts prefills the outputs with a NaN pattern followed by a
-// guard zone, and runs each call with its stages split at arbitrary item boundaries too, which
-// must give the same bytes.
+// guard zone, and runs each call with its stages split at given and random item boundaries too,
+// which must give the same bytes.
 
 import test from "ava";
 import { checkConv as check } from "./helpers/conv-check.js";

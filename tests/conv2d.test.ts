@@ -3,62 +3,18 @@
 // dilation, stride, groups, odd and rectangular sizes, output rows below, at and above the 8- and
 // 4-pixel tiles and the 4-row bands, pointwise images around the 1024-pixel rows they are cut in,
 // channel counts around the 4-channel block and the 128 KB weight chunks, bias, the ReLU and
-// sigmoid epilogues and the fused input transform. Every stage runs whole and split at any item
-// (helpers/staged.ts): the same bytes. Outputs and scratch are prefilled with a NaN pattern and
-// followed by a guard zone, so an unwritten element or a write past the end fails.
+// sigmoid epilogues and the fused input transform (helpers/conv-check.ts checkConv). Every stage
+// runs whole and split at any item (helpers/staged.ts): the same bytes. Outputs and scratch are
+// prefilled with a NaN pattern and followed by a guard zone, so an unwritten element or a write
+// past the end fails.
 
 import test, { type ExecutionContext } from "ava";
-import { convRecord } from "../dist/conv-params.js";
-import { EPILOGUE_NONE, EPILOGUE_RELU, EPILOGUE_SIGMOID } from "../dist/constants.js";
-import { Heap } from "../dist/memory.js";
-import { ParamRecord } from "../dist/params.js";
-import { assertClose } from "./helpers/close.js";
-import { type Conv, referenceConv2d } from "./helpers/conv-reference.js";
-import { checkSplits, StagedCall } from "./helpers/staged.js";
+import { checkConv, type ConvSpec } from "./helpers/conv-check.js";
 import { values, wasm, withArena, written } from "./helpers/wasm.js";
 
-const heap = new Heap(wasm);
-
-type Spec = Conv & { sigmoid?: boolean };
-
-/**
- * Float32 sums of K products, against the double reference: within 2e-5·Σ|w·x| (≈ 4·√K·2⁻²⁴ at
- * the largest K here, 9216: the rounding errors of terms of random sign grow as √K; a wrong or
- * missing tap is off by about Σ|w·x| / K, larger for every K here), plus 3e-7 for the sigmoid.
- */
-const RTOL = 2e-5;
-
-function check(t: ExecutionContext, spec: Spec): void {
-  const c: Required<Conv> = { sh: 1, sw: 1, dh: 1, dw: 1, ph: 0, pw: 0, groups: 1, bias: false, relu: false, pre: false, ...spec };
-  const what = JSON.stringify(spec);
-  const cinG = c.cin / c.groups, kdim = cinG * c.kh * c.kw;
-  const x = values(c.n * c.cin * c.h * c.w, c.h * 31 + c.w);
-  const wt = values(c.cout * kdim, kdim + c.cout).map((v) => v / Math.sqrt(kdim));
-  const bias = c.bias ? values(c.cout, 7) : null;
-  const scale = values(c.cin, 11), shift = values(c.cin, 13);
-  const ref = referenceConv2d(c, x, wt, bias, scale, shift);
-  const want = spec.sigmoid ? ref.y.map((v) => 1 / (1 + Math.exp(-v))) : ref.y;
-  withArena((a) => {
-    const xp = a.put(x), wp = a.fresh(wt.length);
-    wasm.f32_conv2d_pack(a.put(wt), c.cout, kdim, c.groups, wp);
-    written(t, a, wp, wt.length, `${what}: packed weights`);
-    const at: Record<string, number> = { weight: wp, bias: bias ? a.put(bias) : 0, scale: c.pre ? a.put(scale) : 0, shift: c.pre ? a.put(shift) : 0 };
-    const record = new ParamRecord(heap, convRecord({
-      cin: c.cin, cout: c.cout, kh: c.kh, kw: c.kw, stride: [c.sh, c.sw], padding: [c.ph, c.pw], dilation: [c.dh, c.dw], groups: c.groups,
-      epilogue: spec.sigmoid ? EPILOGUE_SIGMOID : c.relu ? EPILOGUE_RELU : EPILOGUE_NONE,
-      weight: "weight", bias: bias ? "bias" : undefined, preScale: c.pre ? "scale" : undefined, preShift: c.pre ? "shift" : undefined,
-    }, { ptr: (key) => at[key] }));
-    try {
-      const y = a.fresh(want.length);
-      const call = new StagedCall(a, { plan: wasm.f32_conv2d_nchw_plan, run: wasm.f32_conv2d_nchw_run }, record.ptr);
-      call.plan({ x: xp, y, n: c.n, c: c.cin, h: c.h, w: c.w });
-      const got = checkSplits(t, a, call, [[xp, x.length]], [y, want.length], what);
-      const r = assertClose(t, got, want, { atol: spec.sigmoid ? 3e-7 : 1e-7, rtol: RTOL, scale: ref.mag }, what);
-      worst = Math.max(worst, r.worstRatio);
-    } finally {
-      record.free();
-    }
-  });
+/** checkConv, keeping the worst error over the file. */
+function check(t: ExecutionContext, spec: ConvSpec): void {
+  worst = Math.max(worst, checkConv(t, spec));
 }
 
 let worst = 0;

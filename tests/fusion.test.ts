@@ -1,13 +1,14 @@
 // MS-CAM, AFF, iAFF and shuffle attention beyond their goldens: their options (bad values name the
 // option and what was expected), double-precision references on shapes with several work items,
 // strips and partial vectors, iAFF's two second-stage globals, and every stage split at arbitrary
-// item boundaries (run in reverse order) giving the same bytes as the stages run whole.
+// item boundaries (run in reverse order, over a scratch reset to NaN: helpers/staged.ts
+// splitBlockStages) giving the same bytes as the stages run whole.
 
 import test, { type ExecutionContext } from "ava";
 import { type BlockBase, createAFF, createIAFF, createMSCAM, createShuffleAttention, type FusionBlock } from "../dist/index.js";
-import { CALL_EXTENTS, CALL_STAGES } from "../dist/constants.js";
 import { err } from "./helpers/bad-input.js";
 import { assertClose, SPEC_TOLERANCE } from "./helpers/close.js";
+import { fractionSplit, splitBlockStages } from "./helpers/staged.js";
 import { values } from "./helpers/wasm.js";
 
 type Weights = Record<string, Float32Array>;
@@ -181,28 +182,19 @@ for (const [groups, dims] of [[1, [2, 2, 37, 41]], [3, [1, 18, 1, 1100]], [2, [3
 
 // ---- every stage split at arbitrary item boundaries ----
 
-interface CallInternals { ptr: number; params: number; heap: { i32: Int32Array }; entry: { run: (params: number, call: number, stage: number, begin: number, end: number) => void } }
-
-/** Runs the io's planned stages with each stage's items in pieces cut at `cuts` (fractions), the pieces in reverse order. */
-function runSplit(block: BlockBase, cuts: number[]): void {
-  const call = (block as never as { call: CallInternals }).call;
-  const at = call.ptr >>> 2, stages = call.heap.i32[at + CALL_STAGES];
-  for (let s = 0; s < stages; s++) {
-    const items = call.heap.i32[at + CALL_EXTENTS + s];
-    const bounds = [...new Set([0, ...cuts.map((f) => Math.floor(f * items)), items])].sort((a, b) => a - b);
-    for (let i = bounds.length - 2; i >= 0; i--) if (bounds[i + 1] > bounds[i]) call.entry.run(call.params, call.ptr, s, bounds[i], bounds[i + 1]);
-  }
-}
-
 async function splitAgrees(t: ExecutionContext, block: BlockBase, dims: number[], inputs: number): Promise<void> {
   const io = block.io(dims);
   io.input.set(values(io.input.length, 21));
   if (inputs === 2) io.residual.set(values(io.input.length, 22));
   const whole = io.run().slice();
   for (const cuts of [[0.5], [0.13, 0.37, 0.71], [0.01, 0.99]]) {
-    io.output.fill(NaN);
-    runSplit(block, cuts); // the plan of io.run() is still the record's
-    t.deepEqual(new Uint32Array(io.output.slice().buffer), new Uint32Array(whole.buffer), `${block.name} cut at ${cuts}`);
+    const restore = splitBlockStages(block, fractionSplit(cuts));
+    try {
+      io.output.fill(NaN);
+      t.deepEqual(new Uint32Array(io.run().slice().buffer), new Uint32Array(whole.buffer), `${block.name} cut at ${cuts}`);
+    } finally {
+      restore();
+    }
   }
   io.dispose();
 }

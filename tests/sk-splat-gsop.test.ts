@@ -11,7 +11,7 @@ import { err, smallestGolden } from "./helpers/bad-input.js";
 import { assertClose, SPEC_TOLERANCE } from "./helpers/close.js";
 import { referenceConv2d } from "./helpers/conv-reference.js";
 import { goldenCases, readGolden, runGolden } from "./helpers/golden.js";
-import { callOf, splitStages } from "./helpers/stages.js";
+import { randomSplit, splitBlockStages } from "./helpers/staged.js";
 import { values } from "./helpers/wasm.js";
 
 const bad = async (folder: string, cases: Array<[Record<string, unknown>, ReturnType<typeof err>]>, t: ExecutionContext) => {
@@ -90,7 +90,7 @@ for (const folder of ["sk", "split_attention", "gsop"]) {
       const b = await blockEntry(folder).create(g.options as never, g.weights);
       const whole = runGolden(b, g);
       for (const seed of [1, 2, 3]) {
-        const restore = splitStages(callOf(b), seed);
+        const restore = splitBlockStages(b, randomSplit(seed, 3));
         try {
           t.deepEqual(new Uint32Array(runGolden(b, g).buffer), new Uint32Array(whole.buffer), `${file}, split ${seed}`);
         } finally {

@@ -9,9 +9,10 @@ import test, { type ExecutionContext } from "ava";
 import { blocks, kernels } from "../dist/index.js";
 import { type Conv, setWinogradPolicy, usesWinograd } from "../dist/conv-params.js";
 import { EPILOGUE_NONE, EPILOGUE_RELU, EPILOGUE_SIGMOID } from "../dist/constants.js";
+import { runConv } from "./helpers/conv-check.js";
 import { referenceConv2d } from "./helpers/conv-reference.js";
 import { assertGolden, goldenAsNhwc, readGolden, runGolden } from "./helpers/golden.js";
-import { runStagedConv } from "./helpers/staged-conv.js";
+import { randomSplit } from "./helpers/staged.js";
 import { exactPassPoisons, finiteGoldens, WINOGRAD_BLOCKS } from "./helpers/winograd-goldens.js";
 import { Arena, values, wasm } from "./helpers/wasm.js";
 
@@ -48,13 +49,13 @@ function reference(c: Case, inputs: ReturnType<typeof inputsOf>) {
   return ref;
 }
 
-/** runStagedConv of case c (Winograd) against float64: fully written, no write past any buffer, within tolerance. */
+/** runConv of case c (Winograd) against float64: fully written, no write past any buffer, within tolerance. */
 function check(t: ExecutionContext, c: Case): void {
   const what = JSON.stringify(c);
   const conv = conv3x3(c);
   t.true(usesWinograd(conv, false), `${what}: runs as Winograd`);
   const inputs = inputsOf(c);
-  const run = runStagedConv(conv, inputs, [c.n, c.cout, c.h, c.w]);
+  const run = runConv(conv, inputs);
   t.is(run.packedUnwritten, 0, `${what}: transformed weights fully written`);
   t.deepEqual(run.unwritten, [], `${what}: outputs left unwritten`);
   t.true(run.guardsIntact, `${what}: wrote past the output, the scratch or the weights`);
@@ -150,17 +151,15 @@ test.serial("Winograd and the direct convolution (kernels.conv2d) agree on rando
 });
 
 test.serial("every stage split at arbitrary item boundaries gives the same bytes", (t) => {
-  let seed = 99;
-  const rand = (k: number) => { seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0; return seed % k; };
   for (const c of [
     { n: 3, cin: 5, cout: 6, h: 9, w: 13, bias: true, pre: true }, { n: 1, cin: 40, cout: 9, h: 21, w: 17 }, { n: 2, cin: 600, cout: 5, h: 24, w: 24 },
     { n: 2, cin: 7, cout: 5, h: 23, w: 19, d: 4 },
   ] as Case[]) {
     const inputs = inputsOf(c);
-    const whole = runStagedConv(conv3x3(c), inputs, [c.n, c.cout, c.h, c.w]);
+    const whole = runConv(conv3x3(c), inputs);
     t.is(whole.extents.length, 3, "input transform, product, output transform");
     for (let trial = 0; trial < 4; trial++) {
-      const split = runStagedConv(conv3x3(c), inputs, [c.n, c.cout, c.h, c.w], (_, items) => Array.from({ length: 1 + rand(4) }, () => rand(items + 1)));
+      const split = runConv(conv3x3(c), inputs, randomSplit(99 + trial, 1 + trial));
       t.deepEqual(split.unwritten, [], `${JSON.stringify(c)}: outputs left unwritten`);
       t.deepEqual(new Uint32Array(split.y.buffer), new Uint32Array(whole.y.buffer), `${JSON.stringify(c)}: split ${trial} differs`);
     }
@@ -210,7 +209,7 @@ test.serial("Winograd's tiles with a NaN, ±Inf or an overflow near 3e38 (before
       // image 0: a NaN, +Inf and −Inf in channel 1; image 1: 3e38 and −3e38, finite sums in PyTorch
       [[1 * plane + 2 * c.w + 3, NaN], [1 * plane + 9 * c.w + 8, Infinity], [1 * plane + 12 * c.w + 0, -Infinity],
         [(c.cin + 2) * plane + 6 * c.w + 5, 3e38], [(c.cin + 4) * plane + 0 * c.w + 10, -3e38]].forEach(([i, v]) => (inputs.x[i] = v));
-      const run = runStagedConv(conv3x3(c), inputs, [c.n, c.cout, c.h, c.w]);
+      const run = runConv(conv3x3(c), inputs);
       const ref = reference(c, inputs);
       const what = `dilation ${d}, epilogue ${epilogue}`;
       t.deepEqual(run.unwritten, [], what);
@@ -224,7 +223,7 @@ test.serial("Winograd's tiles with a NaN, ±Inf or an overflow near 3e38 (before
 test.serial("256 and 512 input channels (Kaiming weights): within SPEC §5's 1e-5 + 1e-4·|y| with margin", (t) => {
   for (const c of [{ n: 1, cin: 256, cout: 8, h: 10, w: 9 }, { n: 1, cin: 512, cout: 4, h: 7, w: 6, bias: true }] as Case[]) {
     const inputs = inputsOf(c);
-    const run = runStagedConv(conv3x3(c), inputs, [c.n, c.cout, c.h, c.w]);
+    const run = runConv(conv3x3(c), inputs);
     const ref = reference(c, inputs);
     const worst = run.y.reduce((m, v, i) => Math.max(m, Math.abs(v - ref.y[i]) / (1e-5 + 1e-4 * Math.abs(ref.y[i]))), 0);
     t.log(`cin ${c.cin}: ${(worst * 100).toFixed(1)}% of SPEC §5's tolerance`);

@@ -1,6 +1,8 @@
 // Staged calls (assembly/call.ts) driven by hand: a call record planned by an operation's `_plan`,
 // then every stage run by `_run` over its items cut into pieces, run in any order. Threads will
 // run the pieces of a stage concurrently, so every cut must give the bytes of the uncut run.
+// The one way the tests run a call in pieces: StagedCall over arena buffers (prefilled with the
+// "unwritten" NaN pattern, a guard zone after), or a block's own call record (splitBlockStages).
 
 import type { ExecutionContext } from "ava";
 import type { StagedEntry } from "../../dist/abi.js";
@@ -8,22 +10,22 @@ import { CallRecord, type Operands } from "../../dist/call.js";
 import { CALL_EXTENTS, CALL_SCRATCH, CALL_SCRATCH_BYTES } from "../../dist/constants.js";
 import type { BlockBase } from "../../dist/index.js";
 import { Heap } from "../../dist/memory.js";
-import { type Arena, sameBits, wasm, written } from "./wasm.js";
+import { type Arena, clear, sameBits, wasm, written } from "./wasm.js";
 
 const heap = new Heap(wasm);
 
 /** Items [begin, end) of a stage. */
 export type Piece = readonly [begin: number, end: number];
 
-/** A way to run a stage of `items` items: its pieces, in the order they run. */
+/** A way to run stage `stage` (default 0) of `items` items: its pieces, in the order they run. */
 export interface Split {
   readonly name: string;
-  pieces(items: number): Piece[];
+  pieces(items: number, stage?: number): Piece[];
 }
 
-/** [0, items) cut at `at` (the cuts strictly inside it). */
+/** [0, items) cut at `at` (the cuts strictly inside it, in any order). */
 function cut(items: number, at: number[]): Piece[] {
-  const bounds = [0, ...at.filter((k) => k > 0 && k < items), items];
+  const bounds = [0, ...at.filter((k) => k > 0 && k < items).sort((p, q) => p - q), items];
   return bounds.slice(1).map((end, i) => [bounds[i], end] as const).filter(([b, e]) => e > b);
 }
 
@@ -38,6 +40,30 @@ export const SPLITS: readonly Split[] = [
   { name: "3 pieces, run last to first", pieces: (n) => cut(n, [Math.floor(n / 3), Math.floor((2 * n) / 3)]).reverse() },
   { name: "item by item", pieces: (n) => cut(n, Array.from({ length: n }, (_, i) => i)) },
 ];
+
+/** `cuts` cuts of each stage at pseudo-random points (a small LCG of `seed` and the stage; equal draws merge), the pieces run last to first. */
+export function randomSplit(seed: number, cuts: number): Split {
+  return {
+    name: `${cuts} random cuts (seed ${seed}), run last to first`,
+    pieces(items, stage = 0) {
+      let s = (Math.imul(seed, 7919) + stage) >>> 0;
+      const at = Array.from({ length: cuts }, () => 1 + ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) % Math.max(1, items - 1)));
+      return cut(items, at).reverse();
+    },
+  };
+}
+
+/** Each stage cut at the fractions `at` of its items (⌊f·items⌋), the pieces run last to first. */
+export function fractionSplit(at: readonly number[]): Split {
+  return { name: `cut at ${at.join(", ")}, run last to first`, pieces: (items) => cut(items, at.map((f) => Math.floor(f * items))).reverse() };
+}
+
+/** Runs stages of `extents` items of the call record at `call` through `entry`, each cut as `split` cuts it. */
+function runPieces(entry: StagedEntry, params: number, call: number, extents: readonly number[], split: Split): void {
+  extents.forEach((items, stage) => {
+    for (const [begin, end] of split.pieces(items, stage)) entry.run(params, call, stage, begin, end);
+  });
+}
 
 /**
  * The bindings' call record (dist/call.js) of an operation, planned by CallRecord.plan, then run
@@ -77,9 +103,7 @@ export class StagedCall {
   /** Runs every stage of the plan cut as `split` cuts it. */
   run(split: Split): void {
     this.a.clear(this.scratch, this.scratchFloats);
-    this.extents.forEach((items, stage) => {
-      for (const [begin, end] of split.pieces(items)) this.entry.run(this.params, this.ptr, stage, begin, end);
-    });
+    runPieces(this.entry, this.params, this.ptr, this.extents, split);
   }
 
   /** Whether nothing was written past the scratch. */
@@ -92,11 +116,11 @@ export class StagedCall {
 export type Tensor = readonly [ptr: number, length: number];
 
 /**
- * Runs a planned call whole, then cut by each of SPLITS, each time from an output reset to the
+ * Runs a planned call whole, then cut by each of `splits`, each time from an output reset to the
  * sentinel: every run must write all of the output and nothing past it or its scratch, leave the
  * inputs as they were, and give the bytes of the whole run. Returns the whole run's output.
  */
-export function checkSplits(t: ExecutionContext, a: Arena, call: StagedCall, inputs: readonly Tensor[], [y, length]: Tensor, what: string): Float32Array {
+export function checkSplits(t: ExecutionContext, a: Arena, call: StagedCall, inputs: readonly Tensor[], [y, length]: Tensor, what: string, splits: readonly Split[] = SPLITS): Float32Array {
   const before = inputs.map(([p, n]) => a.bits(p, n));
   const runOnce = (split: Split): Uint32Array => {
     a.clear(y, length);
@@ -107,7 +131,7 @@ export function checkSplits(t: ExecutionContext, a: Arena, call: StagedCall, inp
     return a.bits(y, length);
   };
   const whole = runOnce(WHOLE);
-  for (const split of SPLITS) sameBits(t, runOnce(split), whole, `${what}, ${split.name} = whole`);
+  for (const split of splits) sameBits(t, runOnce(split), whole, `${what}, ${split.name} = whole`);
   return new Float32Array(whole.buffer);
 }
 
@@ -122,4 +146,33 @@ export function stagedOf(block: BlockBase): { entry: StagedEntry; params: number
     throw new Error("tests/helpers/staged.ts: BlockBase no longer keeps its definition in `def`, its record in `params` and the module in `heap`");
   }
   return { entry: b.def.entry(wasm), params: b.params.ptr };
+}
+
+/** What a block's call record (dist/call.js CallRecord, the block's field `call`) keeps private, as the tests reach it. */
+interface BlockCall {
+  ptr: number;
+  params: number;
+  entry: StagedEntry;
+  run: (stages: number) => void;
+}
+
+/**
+ * Makes a block's own call record run every stage as `split` cuts it, over its scratch reset to
+ * the sentinel first (so an item reading scratch no earlier stage or item wrote gives other
+ * bytes); the block's run and io.run go through it. Returns a function that restores the record.
+ */
+export function splitBlockStages(block: BlockBase, split: Split): () => void {
+  const call = (block as unknown as { call?: Partial<BlockCall> }).call;
+  if (typeof call?.ptr !== "number" || typeof call.params !== "number" || typeof call.entry?.run !== "function" || typeof call.run !== "function") {
+    throw new Error("tests/helpers/staged.ts: BlockBase no longer keeps its CallRecord in `call`, or CallRecord its `ptr`, `params`, `entry` and `run`");
+  }
+  const c = call as BlockCall, whole = c.run;
+  c.run = (stages: number) => {
+    const at = c.ptr >>> 2;
+    clear(heap.i32[at + CALL_SCRATCH], Math.ceil(heap.f64[(c.ptr >>> 3) + CALL_SCRATCH_BYTES / 2] / 4));
+    runPieces(c.entry, c.params, c.ptr, Array.from({ length: stages }, (_, s) => heap.i32[at + CALL_EXTENTS + s]), split);
+  };
+  return () => {
+    c.run = whole;
+  };
 }

@@ -15,6 +15,11 @@ const SENTINEL = 0x7fc0dead;
 const GUARD_BITS = new Uint32Array(new Float32Array([-1.2345e37]).buffer)[0];
 const GUARD = 8;
 
+/** Sets the `length` floats at module address ptr (an arena's or not) to the sentinel (unwritten). */
+export function clear(ptr: number, length: number): void {
+  new Uint32Array(wasm.memory.buffer).fill(SENTINEL, ptr >>> 2, (ptr >>> 2) + length);
+}
+
 export class Arena {
   private readonly ptrs: number[] = [];
   private readonly others: Array<() => void> = [];
@@ -45,7 +50,7 @@ export class Arena {
 
   /** Sets the `length` floats at ptr back to the sentinel (unwritten). */
   clear(ptr: number, length: number): void {
-    this.u32().fill(SENTINEL, ptr >>> 2, (ptr >>> 2) + length);
+    clear(ptr, length);
   }
 
   read(ptr: number, length: number): Float32Array {
