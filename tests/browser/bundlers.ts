@@ -114,10 +114,10 @@ const BUILD: Record<Bundler, (entry: string, dir: string, warnings: string[]) =>
       webpack({ mode: "production", context: APP, entry, output: { path: dir }, devtool: false, infrastructureLogging: { level: "error" } }, (err, stats) => {
         if (err) return fail(err);
         if (stats?.hasErrors()) return fail(new Error(stats.toString({ all: false, errors: true })));
-        // (not webpack's size advisories, about the app's bundle: this one carries the goldens
-        // page, and with excite/embedded the module as base64 too, over its 244 KiB hint)
+        // (not webpack's performance hints, about the app's bundle: this one carries the goldens
+        // page, and with excite/embedded the module as base64 too, over their 244 KiB threshold)
         const messages = (stats?.toJson({ all: false, warnings: true }).warnings ?? []).map((w) => w.message);
-        warnings.push(...messages.filter((m) => !/^(asset|entrypoint) size limit:/.test(m)));
+        warnings.push(...messages.filter((m) => !/^(asset size limit|entrypoint size limit|webpack performance recommendations):/.test(m)));
         ok({ file: "main.js", module: false });
       });
     }),
