@@ -6,7 +6,7 @@
 import type { ExciteExports, StagedEntry } from "./abi.js";
 import { CallRecord, type Operands } from "./call.js";
 import type { Conv } from "./conv-params.js";
-import { packWeights } from "./conv-params.js";
+import { convMacsPerInputFloat, packWeights } from "./conv-params.js";
 import { LAYOUT_NCHW, LAYOUT_NHWC } from "./constants.js";
 import { type Heap, HeapArray, sharedHeap, Workspace } from "./memory.js";
 import { type Fields, ParamRecord } from "./params.js";
@@ -92,9 +92,11 @@ export abstract class BlockBase<G extends BlockConfig = BlockConfig> {
     private readonly heap: Heap,
     private readonly pack: WeightPack,
     private readonly params: ParamRecord,
+    /** Its convolutions' multiply-adds per input float (whether a small call is worth splitting over threads). */
+    macsPerFloat = 0,
   ) {
     this.staging = new Workspace(heap);
-    this.call = new CallRecord(heap, def.entry(heap.wasm));
+    this.call = new CallRecord(heap, def.entry(heap.wasm), macsPerFloat);
   }
 
   /** The block's name in messages, e.g. "SE". */
@@ -327,7 +329,7 @@ export class BlockIO {
   }
 }
 
-type BlockClass<G extends BlockConfig> = new (def: BlockDef<never, G>, config: G, heap: Heap, pack: WeightPack, params: ParamRecord) => BlockBase<G>;
+type BlockClass<G extends BlockConfig> = new (def: BlockDef<never, G>, config: G, heap: Heap, pack: WeightPack, params: ParamRecord, macsPerFloat: number) => BlockBase<G>;
 
 /** A block's `createX`, which also answers what it is: its name and the weights given options need. */
 export interface BlockFactory<O, B> {
@@ -369,7 +371,8 @@ export function blockFactory<O, G extends BlockConfig, B extends BlockBase<G>>(d
       pack.free();
       throw err;
     }
-    return new kind(def as BlockDef<never, G>, config, heap, pack, params) as B;
+    const macsPerFloat = convMacsPerInputFloat(prepared.convs ?? [], config.inChannels ?? config.channels ?? 1);
+    return new kind(def as BlockDef<never, G>, config, heap, pack, params, macsPerFloat) as B;
   };
   return Object.assign(create, { blockName: def.name, inputs: def.inputs ?? 1, layouts: def.layouts ?? ["nchw"], optionKeys: def.optionKeys, weightSpecs: (options: O) => def.weights(parse(options)) });
 }

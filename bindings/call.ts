@@ -32,7 +32,8 @@ export class CallRecord {
   /** The planned call's input floats (whether it is large enough to split over threads is asked at each run: setThreads may change the threshold between a plan and its runs). */
   private floats = 0;
 
-  constructor(private readonly heap: Heap, private readonly entry: StagedEntry) {
+  /** `macsPerFloat`: the block's convolutions' multiply-adds per input float (threads.ts parallelFor). */
+  constructor(private readonly heap: Heap, private readonly entry: StagedEntry, private readonly macsPerFloat = 0) {
     this.ptr = heap.allocFloats(CALL_WORDS);
     this.scratch = new Workspace(heap);
   }
@@ -73,7 +74,7 @@ export class CallRecord {
   /** Runs every stage of the last plan, each over all its items (split over the threads, threads.ts, when the call is large). */
   run(stages: number): void {
     const { run } = this.entry;
-    const at = (this.ptr >>> 2) + CALL_EXTENTS, parallel = parallelFor(this.floats);
+    const at = (this.ptr >>> 2) + CALL_EXTENTS, parallel = parallelFor(this.floats, this.macsPerFloat);
     for (let s = 0; s < stages; s++) {
       const items = this.heap.i32[at + s];
       if (items > 0) runStage(run, this.params, this.ptr, s, items, parallel);

@@ -50,6 +50,20 @@ const kdim = (c: Conv): number => (c.cin / (c.groups ?? 1)) * c.kh * c.kw;
 const pairOf = (v: number | readonly [number, number] | undefined, fallback: number): readonly [number, number] => (v === undefined ? [fallback, fallback] : typeof v === "number" ? [v, v] : v);
 
 /**
+ * Multiply-adds per float of a block's input spent in its k×k convolutions: Σ cout·taps per
+ * output pixel, over the stride², per input channel (what makes a small tensor worth splitting
+ * over threads: threads.ts parallelFor).
+ */
+export function convMacsPerInputFloat(convs: readonly Conv[], inChannels: number): number {
+  let macs = 0;
+  for (const c of convs) {
+    const [sh, sw] = pairOf(c.stride, 1);
+    macs += (c.cout * kdim(c)) / (sh * sw);
+  }
+  return macs / inChannels;
+}
+
+/**
  * Which convolutions run as Winograd: "auto" (winogradPays), "always" (every one that can,
  * exactNonFinite or not), "never". None on the exact pass, whatever the policy.
  */

@@ -38,9 +38,20 @@ export const MIN_PARALLEL_FLOATS = 1 << 19;
 
 let minParallelFloats = MIN_PARALLEL_FLOATS;
 
-/** Whether a call on `floats` input floats is split over the threads. */
-export function parallelFor(floats: number): boolean {
-  return floats >= minParallelFloats;
+/**
+ * Multiply-adds that cost about as much as one float's pass through memory: a memory-bound pass
+ * moves a float in about 1.5–2 cycles here (io() at 60–100% of the limit), in which 128-bit SIMD
+ * does up to 8 multiply-adds per cycle.
+ */
+const MACS_PER_PASS_FLOAT = 16;
+
+/**
+ * Whether a call on `floats` input floats is split over the threads: a block whose convolutions
+ * spend `macsPerFloat` multiply-adds per input float counts as that many passes' worth of floats
+ * (SEResBlock at 64 channels: 1152 multiply-adds a float, so 56×56 splits, 7×5 does not).
+ */
+export function parallelFor(floats: number, macsPerFloat = 0): boolean {
+  return floats * Math.max(1, macsPerFloat / MACS_PER_PASS_FLOAT) >= minParallelFloats;
 }
 
 interface Worker {
