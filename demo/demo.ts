@@ -20,7 +20,7 @@ function timePerCall(fn: () => void, budgetMs = 300): number {
   return samples.sort((a, b) => a - b)[samples.length >> 1];
 }
 
-const rows: string[][] = [["block", "layouts", "goldens within tolerance", "max |error|", "worst error / tolerance", "timed on", "run (copying)", "io (zero-copy)"]];
+const rows: string[][] = [["block", "layouts", "goldens within tolerance", "max |error| (finite goldens)", "worst error / tolerance", "timed on", "run (copying)", "io (zero-copy)"]];
 let failures = 0;
 for (const { name, folder, create, layouts } of blocks) {
   const goldens = goldenCases(folder).map((f) => readGolden(folder, f));
@@ -32,7 +32,8 @@ for (const { name, folder, create, layouts } of blocks) {
       const { worstRatio, maxAbs } = compareToGolden(g, runGolden(block, g));
       block.dispose();
       worst = Math.max(worst, worstRatio);
-      maxError = Math.max(maxError, maxAbs);
+      // (the NaN/±Inf/±3e38 goldens are within tolerance too, but an error of 1e31 on 3e38 says nothing here)
+      if (!g.name.startsWith("poison")) maxError = Math.max(maxError, maxAbs);
       total++;
       if (worstRatio <= 1) passed++;
     }
